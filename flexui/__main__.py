@@ -1,0 +1,5 @@
+import sys
+
+from flexui.cli import main
+
+sys.exit(main())

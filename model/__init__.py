@@ -1,0 +1,1 @@
+"""flexui's model: everything the product knows, with no user interface."""

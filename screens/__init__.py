@@ -1,0 +1,1 @@
+"""Textual screens: render model state, send user intent back."""
