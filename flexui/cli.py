@@ -2,11 +2,19 @@
 
 The headless commands are a scripting API: nothing on their import path may
 import Textual, and their exit codes are part of the API (see README).
+Headless options (`--apply`, ...) and subcommands each live in their own
+module under flexui, imported only when used.
 """
 
 from __future__ import annotations
 
+import argparse
+import importlib
+import os
 import sys
+import traceback
+from pathlib import Path
+from typing import Callable
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -15,15 +23,121 @@ EXIT_INVALID = 2
 # Subcommand name -> module under flexui providing `main(argv) -> int`.
 SUBCOMMANDS: dict[str, str] = {}
 
+# Headless option (its argparse dest) -> module under flexui providing
+# `run(args: argparse.Namespace) -> int`. Given together, they run in this
+# order and stop at the first non-zero exit code.
+HEADLESS_ACTIONS: dict[str, str] = {"apply": "cmd_apply"}
+
+DEBUG_ENV = "FLEXUI_DEBUG"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The top-level options; other commands add theirs here."""
+    parser = argparse.ArgumentParser(
+        prog="flexui",
+        description="Configure FlexOS isolation: Kconfig, compartments, presets. Without a "
+                    "headless option, opens the terminal UI.",
+        epilog=f"Exit codes: {EXIT_OK} done, {EXIT_INVALID} invalid input (each problem printed as "
+               f"file:line: message), {EXIT_FAILURE} internal failure (rerun with {DEBUG_ENV}=1 "
+               "for the traceback).")
+    parser.add_argument("--apply", metavar="PRESET",
+                        help="apply a preset (a shipped or saved preset name, or a file) to the app "
+                             "without the UI: writes kraft.yaml, .config and flexui.mk")
+    parser.add_argument("--app", metavar="DIR", type=Path,
+                        help="the app directory (default: the current directory); a new or empty "
+                             "directory starts from the tree's app of the preset")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--tree", metavar="DIR", type=Path,
+                       help="the Unikraft/FlexOS core tree (libraries next to it in ../libs)")
+    where.add_argument("--workdir", metavar="DIR", type=Path,
+                       help="a UK_WORKDIR holding unikraft/, libs/ and apps/")
+    parser.add_argument("--preset", metavar="NAME",
+                        help="open the UI with this preset loaded")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="with --apply: print a diff of what would change and write nothing")
+    from flexui import __version__
+
+    parser.add_argument("--version", action="version", version=f"flexui {__version__}")
+    return parser
+
+
+def guarded(action: Callable[[], int]) -> int:
+    """Run a headless action: invalid input -> exit 2, anything unexpected -> exit 1.
+
+    An InputError escaping a command is still invalid input, printed as
+    `file:line: message`; any other exception is a bug of ours, shown as one
+    line unless FLEXUI_DEBUG asks for the traceback.
+    """
+    from flexui.model.problems import InputError
+
+    try:
+        return action()
+    except InputError as e:
+        for problem in e.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_INVALID
+    except Exception as e:  # noqa: BLE001 - the last line of defence of the scripting API
+        if os.environ.get(DEBUG_ENV):
+            traceback.print_exc()
+        print(f"flexui: internal error: {type(e).__name__}: {e}", file=sys.stderr)
+        if not os.environ.get(DEBUG_ENV):
+            print(f"flexui: rerun with {DEBUG_ENV}=1 to see the traceback", file=sys.stderr)
+        return EXIT_FAILURE
+
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in SUBCOMMANDS:
-        import importlib
-
         module = importlib.import_module(f"flexui.{SUBCOMMANDS[argv[0]]}")
-        return module.main(argv[1:])
-    raise SystemExit("flexui: not implemented yet")
+        return guarded(lambda: module.main(argv[1:]))
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    actions = [module for dest, module in HEADLESS_ACTIONS.items() if getattr(args, dest, None)]
+    if not actions:
+        if args.dry_run:
+            parser.error("--dry-run goes with a headless option such as --apply")
+        return launch_ui(args)
+    for module_name in actions:
+        module = importlib.import_module(f"flexui.{module_name}")
+        code = guarded(lambda: module.run(args))
+        if code != EXIT_OK:
+            return code
+    return EXIT_OK
+
+
+def launch_ui(args: argparse.Namespace) -> int:
+    """Open the Textual app; the only path that imports Textual."""
+    try:
+        from flexui.app import run_app
+    except ModuleNotFoundError as e:
+        if e.name and (e.name == "textual" or e.name.startswith(("textual.", "flexui."))):
+            print(f"flexui: the terminal UI is not available (missing module {e.name}); "
+                  "the headless options still work, e.g. flexui --apply PRESET", file=sys.stderr)
+            return EXIT_FAILURE
+        raise
+    return guarded(lambda: _open_ui(run_app, args))
+
+
+def _open_ui(run_app: Callable[..., int], args: argparse.Namespace) -> int:
+    """Decide what to open (model/startup) and hand it to the app."""
+    from flexui.model.presets import find_preset, load_preset
+    from flexui.model.recent import load_recent
+    from flexui.model.startup import OpenRequest, StartupError, resolve
+    from flexui.model.userdirs import user_presets_dir
+    from flexui.paths import shipped_presets
+
+    preset = None
+    if args.preset:
+        preset = load_preset(find_preset(args.preset, [user_presets_dir(), shipped_presets()]))
+    request = OpenRequest(app=args.app, tree=args.tree, workdir=args.workdir,
+                          preset_app=preset.app if preset else None)
+    try:
+        target = resolve(request, load_recent(), Path.cwd())
+    except StartupError as e:
+        print(f"flexui: {e}", file=sys.stderr)
+        return EXIT_INVALID
+    extra = {"preset": preset} if preset is not None else {}
+    return run_app(target.app_dir, workdir=target.workdir, **extra)
 
 
 if __name__ == "__main__":

@@ -46,13 +46,14 @@ def restore(kconf: kconfiglib.Kconfig, state: KconfigState) -> None:
             sym.set_value(target)
     for i, choice in enumerate(kconf.unique_choices):
         mode, sel = state.choices.get(i, (None, None))
-        if choice.user_value != mode:
-            if mode is None:
-                choice.unset_value()
-            else:
-                choice.set_value(mode)
         current = choice.user_selection.name if choice.user_selection is not None else None
-        if sel != current and sel is not None:
+        if choice.user_value == mode and current == sel:
+            continue
+        # unset first: a selection made since `state` must go even when `state` had none
+        choice.unset_value()
+        if mode is not None:
+            choice.set_value(mode)
+        if sel is not None:
             kconf.syms[sel].set_value(2)
 
 

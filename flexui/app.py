@@ -1,0 +1,91 @@
+"""The Textual application: one session, one screen per task."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Iterable
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from flexui.model.session import Session, SessionEvent
+from flexui.screens.base import SCREENS, SessionChanged
+from flexui.screens.help import HelpScreen, binding_rows
+
+
+class FlexApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "flexui"
+    MODES: dict = {}
+    BINDINGS = [
+        *[Binding(key, f"switch_mode('{mode}')", label, show=False)
+          for mode, label, key in SCREENS],
+        Binding("f1", "help", "Help", show=True),
+        Binding("ctrl+z", "undo", "Undo", show=False),
+        Binding("ctrl+y", "redo", "Redo", show=False),
+    ]
+
+    def __init__(self, session: Session, mode: str = "kconfig") -> None:
+        super().__init__()
+        self.session = session
+        self._initial_mode = mode if mode in self.MODES else next(iter(self.MODES))
+        self._main_thread = threading.get_ident()
+        session.subscribe(self._on_session_event)
+
+    def on_mount(self) -> None:
+        self.switch_mode(self._initial_mode)
+
+    def _on_session_event(self, event: SessionEvent) -> None:
+        if threading.get_ident() == self._main_thread:
+            self.screen.post_message(SessionChanged(event))
+        else:
+            self.call_from_thread(self.screen.post_message, SessionChanged(event))
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(self.screen.__class__.__name__.removesuffix("Screen"),
+                                    binding_rows(self.screen)))
+
+    def action_undo(self) -> None:
+        label = self.session.undo()
+        self.notify(f"Undid: {label}" if label else "Nothing to undo", timeout=2)
+
+    def action_redo(self) -> None:
+        label = self.session.redo()
+        self.notify(f"Redid: {label}" if label else "Nothing to redo", timeout=2)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for mode, label, key in SCREENS:
+            if mode in self.MODES:
+                yield SystemCommand(f"Go to {label}", f"Switch to the {label} screen ({key})",
+                                    lambda m=mode: self.switch_mode(m))
+        yield SystemCommand("Undo", "Undo the last change (ctrl+z)", self.action_undo)
+        yield SystemCommand("Redo", "Redo the undone change (ctrl+y)", self.action_redo)
+        yield SystemCommand("Help", "List every key of this screen (F1)", self.action_help)
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if binding.description and active.node is screen:
+                yield SystemCommand(binding.description,
+                                    f"{binding.action} ({self.get_key_display(binding)})",
+                                    lambda a=binding.action: screen.run_action(a))
+
+
+def register_modes() -> None:
+    """Register the screens; kept out of class scope so screens can import FlexApp."""
+    from flexui.screens.menuconfig import MenuconfigScreen
+    from flexui.screens.presets import PresetsScreen
+
+    FlexApp.MODES.update({"kconfig": MenuconfigScreen, "presets": PresetsScreen})
+
+
+register_modes()
+
+
+def run_app(app_dir: Path, **kwargs) -> int:
+    session = Session.open(app_dir, **kwargs)
+    FlexApp(session).run()
+    return 0

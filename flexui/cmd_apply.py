@@ -1,0 +1,270 @@
+"""`flexui --apply PRESET`: put a preset into an app without the UI.
+
+Everything is decided before anything is written: the preset and the app's
+kraft.yaml are loaded and checked, the Kconfig tree is loaded and every value
+applied through kconfiglib, and the three files (kraft.yaml, .config,
+flexui.mk) are rendered. Any problem stops there with exit code 2 and leaves
+the app as it was; otherwise all three files are replaced together.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from yaml.nodes import Node
+
+from flexui.cli import EXIT_OK
+from flexui.model.apply import (MAKE_VARS_FILE, Assignment, apply_assignments, derive_assignments,
+                                effective_hardening, make_variables, make_vars_text,
+                                target_assignments)
+from flexui.model.atomic import write_all_atomic
+from flexui.model.dotconfig import config_text
+from flexui.model.isolation import IsolationConfig, Origin
+from flexui.model.kraftyaml import KraftFile, load_kraft, parse_kraft
+from flexui.model.preset_compare import mechanism_label
+from flexui.model.presets import Preset, find_preset, load_preset, preset_problems
+from flexui.model.problems import InputError, Problem
+from flexui.model.tree import Workdir, load_kconfig, locate
+from flexui.model.userdirs import user_presets_dir
+from flexui.model.validation import validate
+from flexui.model.yamlsource import locate as locate_in_yaml
+from flexui.model.yamlsource import parse
+from flexui.paths import shipped_presets
+
+
+@dataclass
+class ApplyPlan:
+    """What applying a preset would write, decided and checked in full."""
+
+    preset: Preset
+    app_dir: Path
+    started_from: Path  # the kraft.yaml the app's new one is based on
+    iso: IsolationConfig  # the configuration written, hardening included
+    files: dict[Path, str]  # path -> new text
+    kept_old: frozenset[Path]  # files whose previous version is kept as .old
+    warnings: list[Problem] = field(default_factory=list)
+
+    def changed(self) -> dict[Path, str]:
+        return {p: t for p, t in self.files.items() if _read(p) != t}
+
+
+@dataclass(frozen=True)
+class _Source:
+    """Where an assignment came from, for messages.
+
+    Refused kraft.yaml entries are warnings: the app already builds with them
+    (kraft ignores what Kconfig refuses) and the preset did not ask for them.
+    What the preset asks for must hold, so its refusals are errors.
+    """
+
+    what: str
+    origin: Origin | None
+    severity: str = "error"
+
+
+def run(args: argparse.Namespace) -> int:
+    plan = plan_apply(args.apply, app=args.app, tree=args.tree, workdir=args.workdir)
+    for problem in plan.warnings:
+        print(_warning(problem), file=sys.stderr)
+    if args.dry_run:
+        print(dry_run_diff(plan), end="")
+        return EXIT_OK
+    written = write_all_atomic(plan.files, keep_old=plan.kept_old)
+    print(summary(plan, written), end="")
+    return EXIT_OK
+
+
+def plan_apply(preset_ref: str, *, app: Path | None = None, tree: Path | None = None,
+               workdir: Path | None = None, cwd: Path | None = None) -> ApplyPlan:
+    """Decide every file `--apply` writes; InputError with all problems otherwise."""
+    preset_path = find_preset(preset_ref, [user_presets_dir(), shipped_presets()])
+    preset = load_preset(preset_path, shipped=preset_path.resolve().parent == shipped_presets().resolve())
+    app_dir = (app if app is not None else (cwd or Path.cwd())).absolute()
+    wd = locate(tree=tree, workdir=workdir or (None if tree else _enclosing_workdir(app_dir)))
+    source = _starting_kraft(preset, app_dir, wd, explicit_app=app is not None)
+    source_root, _ = parse(source.text or source.dump(), str(source.path))
+    available = wd.libraries()
+
+    problems = [*preset_problems(preset, available), *_app_mismatch(preset, source, source_root, wd)]
+    kraft = KraftFile(app_dir / "kraft.yaml", source.data, text=source.text).with_isolation(preset.isolation)
+    kraft_text = kraft.dump()
+    parse_kraft(kraft_text, str(kraft.path))
+    iso = _with_hardening(kraft.isolation(), preset.isolation)
+    seen = {p.message for p in problems}
+    problems += [Problem(p.message, p.subject, Origin(str(kraft.path)), p.severity)
+                 for p in validate(iso, available=available, kconfig={**kraft.kconfig(), **preset.kconfig})
+                 if p.message not in seen]
+    _stop_on_errors(problems)
+
+    loaded = load_kconfig(wd, app_dir, read_config=True)
+    problems += loaded.problems
+    _stop_on_errors(problems)
+    assignments, sources = _requested(kraft, source, source_root, preset)
+    derived = derive_assignments(iso, available)
+    problems += _overridden(assignments, derived, sources)
+    for a in derived:
+        lib = preset.isolation.libraries.get(a.subject)
+        sources[a.symbol] = _Source(a.reason, lib.origin if lib else preset.isolation.origin)
+    for refusal in apply_assignments(loaded.kconf, [*assignments, *derived]):
+        src = sources[refusal.symbol]
+        stays = f"; it stays {refusal.got}" if refusal.got else ""
+        problems.append(Problem(
+            f"CONFIG_{refusal.symbol}={refusal.wanted} ({src.what}) is refused by Kconfig: "
+            f"{refusal.reason}{stays}", subject=refusal.symbol, origin=src.origin, severity=src.severity))
+    _stop_on_errors(problems)
+
+    files = {
+        kraft.path: kraft_text,
+        loaded.config_path: config_text(loaded.kconf),
+        app_dir / MAKE_VARS_FILE: make_vars_text(make_variables(iso, available)),
+    }
+    return ApplyPlan(preset=preset, app_dir=app_dir, started_from=source.path, iso=iso, files=files,
+                     kept_old=frozenset({kraft.path, loaded.config_path}),
+                     warnings=[p for p in problems if p.severity != "error"])
+
+
+# -- steps ----------------------------------------------------------------------
+def _enclosing_workdir(app_dir: Path) -> Path | None:
+    """The work directory an app lives in (`<workdir>/apps/<app>`), if any."""
+    parent = app_dir.parent
+    if parent.name == "apps" and (parent.parent / "unikraft").is_dir():
+        return parent.parent
+    return None
+
+
+def _starting_kraft(preset: Preset, app_dir: Path, wd: Workdir, *, explicit_app: bool) -> KraftFile:
+    """The app's kraft.yaml, or for a new app the tree's kraft.yaml of the preset's app."""
+    own = app_dir / "kraft.yaml"
+    if own.is_file():
+        return load_kraft(own)
+    if app_dir.exists() and not app_dir.is_dir():
+        raise InputError([Problem("not a directory; pass --app the app's directory",
+                                  origin=Origin(str(app_dir)))])
+    if not explicit_app and app_dir.is_dir() and any(app_dir.iterdir()):
+        raise InputError([Problem(
+            "the current directory has no kraft.yaml; run flexui in the app's directory or pass "
+            f"--app DIR (a new or empty directory starts from the tree's {preset.app} app)",
+            origin=Origin(str(app_dir)))])
+    if not app_dir.parent.is_dir():
+        raise InputError([Problem(f"{app_dir.parent} does not exist; create it first or pass "
+                                  "--app a directory in an existing folder", origin=Origin(str(app_dir)))])
+    template = wd.apps / preset.app / "kraft.yaml" if wd.apps else None
+    if template is None or not template.is_file():
+        raise InputError([Problem(
+            f"no kraft.yaml here, and the tree has no app '{preset.app}' to start from "
+            f"({template or 'no apps/ folder'}); pass --app an app directory with a kraft.yaml",
+            origin=preset.origins.get("app", Origin(str(app_dir))))])
+    return load_kraft(template)
+
+
+def _app_mismatch(preset: Preset, kraft: KraftFile, root: Node | None, wd: Workdir) -> list[Problem]:
+    """A preset for another app of the tree would drop this app's libraries."""
+    name = kraft.data.get("name")
+    tree_apps = {p.name for p in wd.app_dirs()}
+    if not isinstance(name, str) or name == preset.app or name not in tree_apps:
+        return []
+    return [Problem(
+        f"this app is {name} but preset {preset.name} is for {preset.app}; apply a preset for {name} "
+        f"or pass --app a {preset.app} app", subject=name,
+        origin=locate_in_yaml(root, str(kraft.path), "name"))]
+
+
+def _requested(kraft: KraftFile, source: KraftFile, root: Node | None,
+               preset: Preset) -> tuple[list[Assignment], dict[str, _Source]]:
+    """What kraft.yaml (target, kconfig) and the preset's kconfig ask for, and where."""
+    assignments: list[Assignment] = []
+    sources: dict[str, _Source] = {}
+    for a in target_assignments(kraft.data.get("targets")):
+        assignments.append(a)
+        sources[a.symbol] = _Source(a.reason, locate_in_yaml(root, str(source.path), "targets", 0), "warning")
+    origins = source.kconfig_origins()
+    for name, value in kraft.kconfig().items():
+        symbol = name.removeprefix("CONFIG_")
+        assignments.append(Assignment(symbol, value, "kraft.yaml"))
+        sources[symbol] = _Source("kraft.yaml", origins.get(name, preset.isolation.origin), "warning")
+    for name, value in preset.kconfig.items():
+        symbol = name.removeprefix("CONFIG_")
+        assignments.append(Assignment(symbol, value, "the preset's kconfig"))
+        sources[symbol] = _Source("the preset's kconfig", preset.origins.get(name, Origin(str(preset.path))))
+    return assignments, sources
+
+
+def _with_hardening(iso: IsolationConfig, spec: IsolationConfig) -> IsolationConfig:
+    """kraft.yaml carries no hardening: take it from the preset."""
+    for name, lib in spec.libraries.items():
+        if name in iso.libraries:
+            iso.set_hardening(name, lib.hardening)
+    return iso
+
+
+def _overridden(assignments: list[Assignment], derived: list[Assignment],
+                sources: dict[str, _Source]) -> list[Problem]:
+    """Warn where kraft.yaml or the preset's kconfig asks for what the isolation overrides."""
+    decided = {a.symbol: a for a in derived}
+    warnings = []
+    for a in assignments:
+        d = decided.get(a.symbol)
+        if d is not None and d.value != a.value:
+            warnings.append(Problem(
+                f"CONFIG_{a.symbol}={a.value} is overridden: the preset's isolation sets {d.value} "
+                f"({d.reason})", subject=a.symbol, origin=sources[a.symbol].origin,
+                severity="warning"))
+    return warnings
+
+
+def _stop_on_errors(problems: list[Problem]) -> None:
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        for p in problems:
+            if p.severity != "error":
+                print(_warning(p), file=sys.stderr)
+        raise InputError(errors)
+
+
+# -- output ---------------------------------------------------------------------
+def _warning(problem: Problem) -> str:
+    where = str(problem.origin) if problem.origin else "<config>"
+    return f"{where}: warning: {problem.message}"
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8", errors="surrogateescape")
+    except FileNotFoundError:
+        return None
+
+
+def dry_run_diff(plan: ApplyPlan) -> str:
+    """A unified diff of every file the plan would change."""
+    chunks = []
+    for path, new in plan.changed().items():
+        old = _read(path)
+        chunks += difflib.unified_diff(
+            (old or "").splitlines(keepends=True), new.splitlines(keepends=True),
+            fromfile=str(path) if old is not None else "/dev/null", tofile=str(path))
+    if not chunks:
+        return f"dry run: {plan.app_dir} already has preset {plan.preset.name}; nothing would change\n"
+    return "".join(chunks) + f"dry run: nothing written ({len(plan.changed())} file(s) would change)\n"
+
+
+def summary(plan: ApplyPlan, written: list[Path]) -> str:
+    iso = plan.iso
+    hardened = effective_hardening(iso)
+    lines = [f"Applied preset {plan.preset.name} to {plan.app_dir}"]
+    if plan.started_from.parent != plan.app_dir:
+        lines.append(f"  new app, started from {plan.started_from}")
+    lines.append(f"  mechanism: {mechanism_label(iso)}")
+    for comp in iso.compartments:
+        members = [n + (" (hardened)" if n in hardened else "") for n in iso.members(comp.name)]
+        default = " (default)" if comp.default else ""
+        lines.append(f"  {comp.name}{default}: {', '.join(members) or '-'}")
+    lines.append(f"  hardened: {', '.join(hardened) or 'none'}")
+    names = [p.name for p in written]
+    unchanged = [p.name for p in plan.files if p not in written]
+    lines.append(f"  wrote: {', '.join(names) or 'nothing (already up to date)'}"
+                 + (f"; unchanged: {', '.join(unchanged)}" if names and unchanged else ""))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,137 @@
+"""YAML read with line numbers, so every complaint can say `file:line:`.
+
+Parsing goes through PyYAML's SafeLoader only: we keep the composed node
+tree next to the constructed data and look lines up in it by key path.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Iterable
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .isolation import Origin
+from .problems import InputError, Problem
+
+
+def read_text(path: Path) -> str:
+    """The file's text; InputError (not a traceback) when it cannot be read."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError([Problem("file not found; check the path", origin=Origin(str(path)))])
+    except UnicodeDecodeError as e:
+        raise InputError([Problem(f"not UTF-8 text (byte {e.start}); save the file as UTF-8",
+                                  origin=Origin(str(path)))])
+    except OSError as e:
+        raise InputError([Problem(f"cannot read: {e.strerror}", origin=Origin(str(path)))])
+
+
+def parse(text: str, file: str) -> tuple[Node | None, object]:
+    """Composed node tree and data of a single-document YAML text.
+
+    Raises InputError pointing at the line PyYAML complains about, or at
+    every mapping key written twice (PyYAML would silently keep the last).
+    """
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        duplicates = _duplicate_keys(node, file) if node is not None else []
+        if duplicates:
+            raise InputError(duplicates)
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        what = " ".join(p for p in (e.context, e.problem) if p)
+        raise InputError([Problem(f"invalid YAML: {what}; fix the syntax here",
+                                  origin=Origin(file, mark.line + 1 if mark else None))])
+    except yaml.YAMLError as e:
+        raise InputError([Problem(f"invalid YAML: {e}", origin=Origin(file))])
+    finally:
+        loader.dispose()
+    return node, data
+
+
+def _duplicate_keys(node: Node, file: str) -> list[Problem]:
+    problems: list[Problem] = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, MappingNode):
+            seen: dict[str, int] = {}
+            for key, value in n.value:
+                if isinstance(key, ScalarNode):
+                    if key.value in seen:
+                        problems.append(Problem(
+                            f"key '{key.value}' is written twice (first at line {seen[key.value]}); "
+                            "keep only one", subject=key.value, origin=Origin(file, line(key))))
+                    else:
+                        seen[key.value] = line(key)
+                stack.append(value)
+        elif isinstance(n, SequenceNode):
+            stack.extend(n.value)
+    return sorted(problems, key=lambda p: p.origin.line or 0)
+
+
+def line(node: Node) -> int:
+    return node.start_mark.line + 1
+
+
+def child(node: Node | None, key: str | int) -> Node | None:
+    """The value node at `key` (mapping) or index (sequence); None if absent."""
+    if isinstance(node, MappingNode) and isinstance(key, str):
+        for k, v in node.value:
+            if isinstance(k, ScalarNode) and k.value == key:
+                return v
+    if isinstance(node, SequenceNode) and isinstance(key, int) and 0 <= key < len(node.value):
+        return node.value[key]
+    return None
+
+
+def key_node(node: Node | None, key: str) -> Node | None:
+    """The key node itself (its line is where the entry starts)."""
+    if isinstance(node, MappingNode):
+        for k, _ in node.value:
+            if isinstance(k, ScalarNode) and k.value == key:
+                return k
+    return None
+
+
+def locate(root: Node | None, file: str, *path: str | int, key: bool = False) -> Origin:
+    """Origin of the node at `path` (or of the deepest ancestor that exists)."""
+    node = root
+    found = root
+    for i, step in enumerate(path):
+        if key and i == len(path) - 1:
+            node = key_node(node, step) if isinstance(step, str) else child(node, step)
+        else:
+            node = child(node, step)
+        if node is None:
+            break
+        found = node
+    return Origin(file, line(found) if found is not None else None)
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def type_name(value: object) -> str:
+    """How a YAML user would call the type of `value`."""
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__

@@ -1,0 +1,96 @@
+"""What every session screen shares: the status header, the tab bar, the footer.
+
+Screens never poll the model: the app turns session events into
+`SessionChanged` messages, and a screen that was hidden refreshes when it is
+shown again.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Static, Tab, Tabs
+
+from flexui.model.session import Session, SessionEvent
+
+# (mode, tab label, key) in tab order; the app registers the same modes.
+SCREENS: list[tuple[str, str, str]] = [
+    ("kconfig", "Kconfig", "f2"),
+    ("compartments", "Compartments", "f3"),
+    ("safety", "Safety", "f4"),
+    ("build", "Build/Run", "f5"),
+    ("presets", "Presets", "f6"),
+]
+
+
+class SessionChanged(Message):
+    def __init__(self, event: SessionEvent | None) -> None:
+        self.event = event
+        super().__init__()
+
+
+class StatusHeader(Static):
+    """Tree, app, preset and unsaved state: what the user is editing."""
+
+    def render_status(self, session: Session) -> None:
+        tree = "embedded tree" if session.workdir.unikraft.parent.name == "unikraft-tree" \
+            else str(session.workdir.unikraft)
+        preset = f" · preset {session.preset.name}" if session.preset else ""
+        dirty = " · [b]● unsaved[/b]" if session.dirty else " · saved"
+        self.update(f"flexui · app [b]{session.app_name}[/b] · {tree}{preset}{dirty}")
+
+
+class NavBar(Tabs):
+    """One tab per screen; clicking a tab switches to it."""
+
+    def __init__(self, active: str) -> None:
+        super().__init__(*[Tab(f"{label} [{key.upper()}]", id=f"tab-{mode}")
+                           for mode, label, key in SCREENS if mode in _registered()],
+                         active=f"tab-{active}")
+
+    def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
+        event.stop()
+        mode = event.tab.id.removeprefix("tab-")
+        if self.app.current_mode != mode:
+            self.app.switch_mode(mode)
+
+
+def _registered() -> set[str]:
+    from flexui.app import FlexApp
+
+    return set(FlexApp.MODES)
+
+
+class SessionScreen(Screen):
+    """Base for screens that render the shared session."""
+
+    MODE: str = ""
+
+    @property
+    def session(self) -> Session:
+        return self.app.session
+
+    def compose(self) -> ComposeResult:
+        yield StatusHeader(id="status-header")
+        yield NavBar(self.MODE)
+        yield from self.compose_body()
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    def on_mount(self) -> None:
+        self.query_one(StatusHeader).render_status(self.session)
+
+    def on_screen_resume(self) -> None:
+        self.query_one(NavBar).active = f"tab-{self.MODE}"
+        self.query_one(StatusHeader).render_status(self.session)
+        self.refresh_from_session(None)
+
+    def on_session_changed(self, message: SessionChanged) -> None:
+        self.query_one(StatusHeader).render_status(self.session)
+        self.refresh_from_session(message.event)
+
+    def refresh_from_session(self, event: SessionEvent | None) -> None:
+        """Redraw what depends on the session; `event` is None after a screen switch."""

@@ -1,0 +1,80 @@
+"""Small modal dialogs shared by screens: confirm, and name + description."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    CSS_PATH = "dialogs.tcss"
+    BINDINGS = [Binding("escape,n", "answer(False)", "No"), Binding("y", "answer(True)", "Yes")]
+
+    def __init__(self, question: str, yes: str = "Yes", no: str = "No") -> None:
+        super().__init__()
+        self._question, self._yes, self._no = question, yes, no
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(self._question, classes="dialog-text")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(f"{self._yes} [y]", variant="warning", id="yes")
+                yield Button(f"{self._no} [n]", id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)
+
+
+class NameDialog(ModalScreen[tuple[str, str] | None]):
+    """Asks for a name (validated by the caller's function) and a description."""
+
+    CSS_PATH = "dialogs.tcss"
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, name: str = "", description: str = "",
+                 check=lambda name: None) -> None:
+        super().__init__()
+        self._title, self._name, self._description, self._check = title, name, description, check
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self._title, classes="dialog-text")
+            yield Input(self._name, placeholder="name", id="name")
+            yield Input(self._description, placeholder="description (optional)", id="description")
+            yield Static("", id="dialog-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Save", variant="primary", id="ok")
+                yield Button("Cancel", id="cancel")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "name":
+            self.query_one("#description", Input).focus()
+        else:
+            self._submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "ok":
+            self._submit()
+        else:
+            self.dismiss(None)
+
+    def _submit(self) -> None:
+        name = self.query_one("#name", Input).value.strip()
+        error = self._check(name)
+        if error:
+            self.query_one("#dialog-error", Static).update(f"[b]{error}[/b]")
+            self.query_one("#name", Input).focus()
+            return
+        self.dismiss((name, self.query_one("#description", Input).value.strip()))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

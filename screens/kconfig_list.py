@@ -1,0 +1,111 @@
+"""A virtual list for the Kconfig screens: only the rows on screen are drawn.
+
+Menus and search results can hold thousands of entries; a widget per entry
+would make every key press slow. This list asks its owner for the text of
+visible rows only and repaints just the lines that changed.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+RowText = Callable[[int], Text]
+
+
+class VirtualList(ScrollView, can_focus=True):
+    """Rows 0..count-1 drawn by `row_text(i)`; `cursor` is the highlighted row."""
+
+    COMPONENT_CLASSES = {"virtual-list--cursor"}
+    DEFAULT_CSS = """
+    VirtualList { overflow-x: hidden; }
+    VirtualList > .virtual-list--cursor { background: $block-cursor-background;
+        color: $block-cursor-foreground; text-style: bold; }
+    VirtualList:blur > .virtual-list--cursor { background: $block-cursor-blurred-background; }
+    """
+
+    class Clicked(Message):
+        """A row was clicked: `x` is the column within the row, `chain` 2 for a double click."""
+
+        def __init__(self, widget: "VirtualList", index: int, x: int, chain: int) -> None:
+            self.widget, self.index, self.x, self.chain = widget, index, x, chain
+            super().__init__()
+
+    def __init__(self, row_text: RowText, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.row_text = row_text
+        self.count = 0
+        self.cursor = 0
+
+    # -- content -------------------------------------------------------------------
+    def reset(self, count: int, cursor: int) -> None:
+        """New rows (another menu, new results): resize, place the cursor, repaint all."""
+        self.count = count
+        self.cursor = cursor
+        self.virtual_size = Size(self.size.width, count)
+        self.refresh()
+        self.call_after_refresh(self.scroll_cursor_visible, center=True)
+
+    def move_cursor(self, cursor: int) -> None:
+        """Move the highlight, repainting only the two rows involved."""
+        old, self.cursor = self.cursor, cursor
+        self.refresh_line(old)
+        self.refresh_line(cursor)
+        self.scroll_cursor_visible()
+
+    def scroll_cursor_visible(self, center: bool = False) -> None:
+        height = self.scrollable_content_region.height
+        if height <= 0:
+            return
+        top = self.scroll_offset.y
+        if center and not top <= self.cursor < top + height:
+            self.scroll_to(y=max(0, self.cursor - height // 2), animate=False, immediate=True)
+        else:
+            self.scroll_to_region(Region(0, self.cursor, 1, 1), animate=False, immediate=True)
+
+    @property
+    def page(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    # -- drawing ----------------------------------------------------------------
+    def on_resize(self) -> None:
+        self.virtual_size = Size(self.size.width, self.count)
+
+    def render_line(self, y: int) -> Strip:
+        index = self.scroll_offset.y + y
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if index >= self.count:
+            return Strip.blank(width, base)
+        text = self.row_text(index)
+        text.no_wrap = True
+        text.end = ""
+        if index == self.cursor:
+            text.stylize(self.get_component_rich_style("virtual-list--cursor"))
+        segments = list(text.render(self.app.console))
+        strip = Strip(Segment.apply_style(segments, base), text.cell_len)
+        return strip.crop_extend(0, width, base + self._cursor_fill(index))
+
+    def _cursor_fill(self, index: int) -> Style:
+        if index != self.cursor:
+            return Style()
+        return self.get_component_rich_style("virtual-list--cursor")
+
+    # -- mouse --------------------------------------------------------------------
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        index = self.scroll_offset.y + offset.y
+        if 0 <= index < self.count:
+            event.stop()
+            self.focus()
+            self.post_message(self.Clicked(self, index, offset.x, event.chain))
