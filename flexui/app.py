@@ -10,7 +10,11 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from flexui.model.presets import Preset
+from flexui.model.problems import InputError
+from flexui.model.recent import Recent, save_recent
 from flexui.model.session import Session, SessionEvent
+from flexui.model.tree import TreeError, Workdir
 from flexui.screens.base import SCREENS, SessionChanged
 from flexui.screens.help import HelpScreen, binding_rows
 
@@ -27,15 +31,18 @@ class FlexApp(App):
         Binding("ctrl+y", "redo", "Redo", show=False),
     ]
 
-    def __init__(self, session: Session, mode: str = "kconfig") -> None:
+    def __init__(self, session: Session, mode: str = "kconfig", notes: list[str] = ()) -> None:
         super().__init__()
         self.session = session
+        self._notes = list(notes)
         self._initial_mode = mode if mode in self.MODES else next(iter(self.MODES))
         self._main_thread = threading.get_ident()
         session.subscribe(self._on_session_event)
 
     def on_mount(self) -> None:
         self.switch_mode(self._initial_mode)
+        for note in self._notes:
+            self.notify(note, severity="warning", timeout=12)
 
     def _on_session_event(self, event: SessionEvent) -> None:
         if threading.get_ident() == self._main_thread:
@@ -74,6 +81,24 @@ class FlexApp(App):
                                     lambda a=binding.action: screen.run_action(a))
 
 
+class OpenFailedApp(App):
+    """Shown instead of a traceback when the app or tree cannot be opened."""
+
+    BINDINGS = [Binding("q,escape,enter", "quit", "Quit")]
+
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self._message = message
+
+    def compose(self):
+        from textual.widgets import Footer, Static
+
+        yield Static(f"[b]flexui could not open what you asked for[/b]\n\n{self._message}\n\n"
+                     "Fix the file named above, or start with a different --app, --tree or "
+                     "--workdir. Press q to quit.", id="open-failed")
+        yield Footer()
+
+
 def register_modes() -> None:
     """Register the screens; kept out of class scope so screens can import FlexApp."""
     from flexui.screens.menuconfig import MenuconfigScreen
@@ -85,7 +110,24 @@ def register_modes() -> None:
 register_modes()
 
 
-def run_app(app_dir: Path, **kwargs) -> int:
-    session = Session.open(app_dir, **kwargs)
-    FlexApp(session).run()
+def open_session(app_dir: Path, *, workdir: Workdir, preset: Preset | None = None,
+                 build_dir: Path | None = None) -> tuple[Session, list[str]]:
+    """The session plus what the user must be told about the files it read."""
+    session = Session.open(app_dir, workdir=workdir, build_dir=build_dir)
+    notes = [str(p) for p in session.loaded.problems]
+    notes += [f"CONFIG_{r.symbol}: {r.reason}" for r in session.startup_refusals]
+    if preset is not None:
+        notes += [f"CONFIG_{r.symbol}: {r.reason}" for r in session.apply_preset(preset)]
+    return session, notes
+
+
+def run_app(app_dir: Path, *, workdir: Workdir, preset: Preset | None = None) -> int:
+    try:
+        session, notes = open_session(app_dir, workdir=workdir, preset=preset)
+    except (TreeError, InputError) as e:
+        message = str(e) if isinstance(e, TreeError) else "\n".join(map(str, e.problems))
+        OpenFailedApp(message).run()
+        return 2
+    save_recent(Recent(app=str(session.app_dir), workdir=str(workdir.unikraft.parent)))
+    FlexApp(session, notes=notes).run()
     return 0

@@ -91,6 +91,8 @@ def explain(node: MenuNode) -> Explanation:
         shown = node if node.prompt else prompted[0]
         op, terms = _terms(shown.prompt[1], 1)
         blockers.append(Blocker("Hidden: its prompt needs", op, terms))
+        if isinstance(item, Symbol) and item.choice is not None:
+            blockers += _hidden_choice(item.choice)
     elif isinstance(item, Choice):
         return Explanation(title, True, ())
     elif item.orig_type in (BOOL, TRISTATE):
@@ -111,6 +113,14 @@ def _explain_menu(node: MenuNode, title: str) -> Explanation:
         blockers.append(Blocker("Hidden: it is visible only if", op, terms))
     return Explanation(title, False, tuple(blockers) or
                        (Blocker("Menus and comments have no value to change"),))
+
+
+def _hidden_choice(choice: Choice) -> list[Blocker]:
+    for node in choice.nodes:
+        if node.prompt and not kconfiglib.expr_value(node.prompt[1]):
+            op, terms = _terms(node.prompt[1], 1)
+            return [Blocker(f'Its choice "{node.prompt[0]}" is hidden: it needs', op, terms)]
+    return []
 
 
 def _no_prompt(item: Symbol | Choice) -> Blocker:

@@ -50,7 +50,10 @@ def _is_number(name: str) -> bool:
 
 
 def sym_with_value(sc: object) -> str:
-    """`NAME(=value)` for real symbols; constants and numbers as written."""
+    """`NAME(=value)` for real symbols, `<choice "prompt">(=mode)` for choices."""
+    if isinstance(sc, Choice):
+        prompt = next((n.prompt[0] for n in sc.nodes if n.prompt), sc.name or "")
+        return f'<choice "{prompt}">(={sc.str_value})'
     if isinstance(sc, Symbol) and not sc.is_constant and not _is_number(sc.name):
         if not sc.nodes:
             return f"{sc.name}(undefined=n)"

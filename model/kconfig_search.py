@@ -24,7 +24,7 @@ class Match:
     name: str
     prompt: str
     path: tuple[str, ...]
-    field: str  # where the first term matched: "name", "prompt" or "help"
+    field: str  # where the query matched best: "name", "prompt" or "help"
 
     @property
     def path_text(self) -> str:
@@ -82,20 +82,26 @@ class SearchIndex:
 
 
 def _rank(entry: _Entry, terms: list[str]) -> int | None:
-    """0 exact name, 1 name prefix, 2 in name, 3 in prompt, 4 in help; None: no match."""
-    best = 4
-    for term in terms:
-        if term in entry.name:
-            best = min(best, 0 if term == entry.name else 1 if entry.name.startswith(term) else 2)
-        elif term in entry.prompt:
-            best = min(best, 3)
-        elif term not in entry.help:
-            return None
-    return best
+    """Lower is better: exact name, name prefix, phrase in prompt, words in name, in
+    name or prompt, anywhere (help included); None when a word matches nowhere."""
+    phrase = " ".join(terms)
+    if entry.name and entry.name == phrase:
+        return 0
+    if entry.name and entry.name.startswith(phrase):
+        return 1
+    if phrase in entry.prompt:
+        return 2
+    if all(t in entry.name for t in terms):
+        return 3
+    if all(t in entry.name or t in entry.prompt for t in terms):
+        return 4
+    if all(t in entry.name or t in entry.prompt or t in entry.help for t in terms):
+        return 5
+    return None
 
 
 def _match(entry: _Entry, rank: int) -> Match:
     item = entry.node.item
     name = item.name if isinstance(item, (Symbol, Choice)) and item.name else ""
-    field = "name" if rank <= 2 else "prompt" if rank == 3 else "help"
+    field = {0: "name", 1: "name", 2: "prompt", 3: "name", 4: "prompt"}.get(rank, "help")
     return Match(entry.node, name, prompt_of(entry.node), tuple(menu_path(entry.node)), field)

@@ -17,8 +17,9 @@ from typing import Callable, TypeVar
 import kconfiglib
 
 from . import kconfig_state as ks
-from .apply import Refusal, apply_assignments, derive_assignments, make_variables, make_vars_text
-from .atomic import write_atomic
+from .apply import (Assignment, Refusal, apply_assignments, derive_assignments, make_variables,
+                    make_vars_text, target_assignments)
+from .atomic import write_all_atomic
 from .dotconfig import config_text, read_assignments, write_min_config
 from .history import History
 from .isolation import IsolationConfig
@@ -62,6 +63,7 @@ class Session:
     _saved: SessionState | None = None
     _saved_values: dict[str, str] = field(default_factory=dict)
     _baseline_values: dict[str, str] = field(default_factory=dict)
+    startup_refusals: list[Refusal] = field(default_factory=list)
 
     # -- construction -------------------------------------------------------
     @classmethod
@@ -79,10 +81,27 @@ class Session:
         iso = kraft.isolation() if kraft else IsolationConfig()
         session = cls(loaded=loaded, kraft=kraft, iso=iso)
         session._read_hardening()
-        session._sync_iso_from_kconfig()
-        session._mark_saved()
-        session._baseline_values = dict(session._saved_values)
+        fresh = not loaded.config_path.exists()
+        if not fresh:
+            session._mark_saved()
+        session._configure(fresh=fresh)
+        if fresh:
+            session._mark_saved()
+        session._baseline_values = ks.values(session.kconf)
         return session
+
+    def _configure(self, fresh: bool) -> None:
+        """What `kraft configure` does: kraft.yaml's values on a new .config,
+        and the layout's derived symbols always. Where an existing .config
+        disagrees with kraft.yaml, the difference shows as unsaved changes."""
+        assignments: list[Assignment] = []
+        if fresh and self.kraft is not None:
+            assignments += [Assignment(name.removeprefix("CONFIG_"), value, "kraft.yaml")
+                            for name, value in self.kraft.kconfig().items()]
+            assignments += target_assignments(self.kraft.data.get("targets"))
+        if self.iso.compartments:
+            assignments += derive_assignments(self.iso, self.workdir.libraries())
+        self.startup_refusals = apply_assignments(self.kconf, assignments)
 
     # -- accessors ----------------------------------------------------------
     @property
@@ -226,7 +245,8 @@ class Session:
     def save(self) -> list[Path]:
         """Write .config, kraft.yaml and the make variables; return what changed."""
         files = self.pending_files()
-        written = [path for path, text in files.items() if write_atomic(path, text)]
+        written = write_all_atomic(files, keep_old={self.loaded.config_path,
+                                                    self.app_dir / "kraft.yaml"})
         kraft_path = self.app_dir / "kraft.yaml"
         if kraft_path in files:
             self.kraft = load_kraft(kraft_path)

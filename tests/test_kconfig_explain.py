@@ -54,6 +54,17 @@ def test_choice_entry_behind_a_dependency_is_chosen():
     assert kconf.named_choices["BACKEND"].selection is kconf.syms["BACKEND_EPT"]
 
 
+def test_entry_of_a_hidden_choice_names_what_the_choice_needs():
+    kconf = load_fixture()
+    target = node(kconf, "LOG_SINK_BUFFER")
+    hidden, choice = explain(target).blockers
+    assert [t.text for t in hidden.terms] == ['<choice "Log destination">(=n)']
+    assert choice.message == 'Its choice "Log destination" is hidden: it needs'
+    assert [t.text for t in choice.terms] == ["FEATURE_LOG(=n)", "FEATURES(=n)"]
+    plan = plan_fix(target)
+    assert plan.assignments == (("FEATURES", "y"), ("FEATURE_LOG", "y"), ("LOG_SINK_BUFFER", "y"))
+
+
 def test_hidden_int_is_unhidden_without_touching_its_value():
     kconf = load_fixture()
     target = node(kconf, "FEATURE_LOG_LEVEL")
@@ -72,7 +83,7 @@ def test_selected_symbol_explains_the_select_and_plans_turning_selectors_off():
     why = explain(target)
     assert why.blockers[0].message == "Forced to y: selected by"
     assert [t.text for t in why.blockers[0].terms] == ["LWIP(=y) && NET(=y)",
-                                                       "BACKEND_MPK(=y) && <choice BACKEND>"]
+                                                       'BACKEND_MPK(=y) && <choice "Isolation backend">(=y)']
     plan = plan_fix(target)
     assert plan.goal == "disable" and plan.reached
     apply(kconf, plan)
