@@ -1,0 +1,117 @@
+"""A configuration reduced to what safety and performance depend on.
+
+Benchmark data, the estimator and the safety ordering all compare
+configurations; compartment names and numbering do not matter to them, only
+which libraries share a compartment, which are hardened, and the mechanism.
+`DesignPoint` is that canonical, hashable form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .isolation import IsolationConfig
+
+# Mechanisms in the form the ordering uses. "mpk-private" and "mpk-dss" are
+# both above shared stacks and below EPT, and incomparable to each other.
+MECHANISMS: tuple[str, ...] = ("fcalls", "mpk-shared", "mpk-private", "mpk-dss", "ept")
+
+MECHANISM_LEVEL: dict[str, int] = {
+    "fcalls": 0,
+    "mpk-shared": 1,
+    "mpk-private": 2,
+    "mpk-dss": 2,
+    "ept": 3,
+}
+
+MECHANISM_LABELS: dict[str, str] = {
+    "fcalls": "function calls",
+    "mpk-shared": "MPK, shared stacks",
+    "mpk-private": "MPK, private stacks",
+    "mpk-dss": "MPK, private stacks + DSS",
+    "ept": "VM/EPT",
+}
+
+Layout = frozenset[frozenset[str]]
+
+
+def mechanism_stronger_or_equal(a: str, b: str) -> bool:
+    """True when mechanism `a` protects at least as much as `b`."""
+    if a == b:
+        return True
+    return MECHANISM_LEVEL[a] > MECHANISM_LEVEL[b]
+
+
+def mechanism_of(iso: IsolationConfig) -> str:
+    driver = iso.driver
+    if driver == "vmept":
+        return "ept"
+    if driver == "intel-pku":
+        if iso.shared_stacks:
+            return "mpk-shared"
+        return "mpk-dss" if iso.dss else "mpk-private"
+    return "fcalls"
+
+
+def canonical_layout(groups) -> Layout:
+    """A layout from any iterable of library groups, empty groups dropped."""
+    return frozenset(frozenset(g) for g in groups if g)
+
+
+def refines(finer: Layout, coarser: Layout) -> bool:
+    """Every compartment of `finer` lies inside one compartment of `coarser`."""
+    where = {lib: group for group in coarser for lib in group}
+    for group in finer:
+        owners = {where.get(lib) for lib in group}
+        if len(owners) != 1 or None in owners:
+            return False
+    return set().union(*finer) == set().union(*coarser) if finer else not coarser
+
+
+@dataclass(frozen=True)
+class DesignPoint:
+    """Layout x hardened libraries x mechanism, independent of naming."""
+
+    layout: Layout
+    hardened: frozenset[str]
+    mechanism: str
+
+    @classmethod
+    def of(cls, iso: IsolationConfig) -> "DesignPoint":
+        return cls(
+            layout=canonical_layout(iso.layout()),
+            hardened=frozenset(iso.hardened()),
+            mechanism=mechanism_of(iso),
+        )
+
+    @property
+    def libraries(self) -> frozenset[str]:
+        return frozenset().union(*self.layout) if self.layout else frozenset()
+
+    @property
+    def compartments(self) -> int:
+        return len(self.layout)
+
+    def label(self) -> str:
+        """Short human label: `{redis} | {lwip} ; hardened: lwip ; MPK, ...`."""
+        groups = sorted(self.layout, key=lambda g: (-len(g), sorted(g)))
+        parts = [",".join(sorted(g)) for g in groups]
+        hard = ",".join(sorted(self.hardened)) or "none"
+        return f"[{'] ['.join(parts)}] hardened: {hard}; {MECHANISM_LABELS[self.mechanism]}"
+
+    def key(self) -> str:
+        """A stable text key for files and JSON output."""
+        groups = sorted(",".join(sorted(g)) for g in self.layout)
+        return f"{'|'.join(groups)};{','.join(sorted(self.hardened))};{self.mechanism}"
+
+    @classmethod
+    def from_key(cls, key: str) -> "DesignPoint":
+        try:
+            layout_text, hard_text, mechanism = key.split(";")
+        except ValueError:
+            raise ValueError(f"not a configuration key: {key!r} (want 'libs|libs;hardened;mechanism')") from None
+        if mechanism not in MECHANISM_LEVEL:
+            raise ValueError(f"unknown mechanism {mechanism!r} in {key!r}; one of {', '.join(MECHANISMS)}")
+        layout = canonical_layout(g.split(",") for g in layout_text.split("|") if g)
+        hardened = frozenset(h for h in hard_text.split(",") if h)
+        return cls(layout, hardened, mechanism)
