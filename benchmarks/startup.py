@@ -24,7 +24,7 @@ from pathlib import Path
 
 from gen_big_kconfig import write_app_config
 
-from flexui.model.tree import kconfig_environment, locate
+from flexui.model.tree import _prepare_build_dir, kconfig_env, locate
 from flexui.paths import embedded_tree
 
 SIZE = ("120", "40")
@@ -60,7 +60,8 @@ def time_to_first_menu(command: list[str], env: dict[str, str], cwd: Path) -> fl
 
 def measure(label: str, workdir: Path, app: Path, build: Path, repeat: int) -> None:
     wd = locate(workdir=workdir)
-    env = kconfig_environment(wd, app, build_dir=build)
+    env = kconfig_env(wd, app, build)
+    _prepare_build_dir(env)
     env["TERM"] = "xterm-256color"
     config = Path(env["KCONFIG_CONFIG"])
     kconfiglib_cmd = ["menuconfig", str(wd.unikraft / "Config.uk")]

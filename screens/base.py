@@ -45,7 +45,7 @@ class NavBar(Tabs):
     """One tab per screen; clicking a tab switches to it."""
 
     def __init__(self, active: str) -> None:
-        super().__init__(*[Tab(f"{label} [{key.upper()}]", id=f"tab-{mode}")
+        super().__init__(*[Tab(f"{key.upper()} {label}", id=f"tab-{mode}")
                            for mode, label, key in SCREENS if mode in _registered()],
                          active=f"tab-{active}")
 

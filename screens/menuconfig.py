@@ -270,7 +270,10 @@ class MenuconfigScreen(SessionScreen):
     # -- dialogs ----------------------------------------------------------------------
     def _roots(self) -> list[tuple[str, Path]]:
         tree = self.session.workdir.unikraft.parent
-        return [(f"{self.session.app_dir.name}/", self.session.app_dir), ("", tree)]
+        roots = [(f"{self.session.app_dir.name}/", self.session.app_dir), ("", tree)]
+        if self.session.loaded.build_dir is not None:
+            roots.insert(0, ("(generated) ", self.session.loaded.build_dir))
+        return roots
 
     def action_search(self) -> None:
         if self._index is None:
