@@ -21,7 +21,7 @@ EXIT_FAILURE = 1
 EXIT_INVALID = 2
 
 # Subcommand name -> module under flexui providing `main(argv) -> int`.
-SUBCOMMANDS: dict[str, str] = {}
+SUBCOMMANDS: dict[str, str] = {"explore": "cmd_explore", "measure": "cmd_measure"}
 
 # Headless option (its argparse dest) -> module under flexui providing
 # `run(args: argparse.Namespace) -> int`. Given together, they run in this

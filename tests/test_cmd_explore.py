@@ -1,0 +1,78 @@
+"""`flexui explore` and `flexui measure` as scripts use them: output, JSON, dot, exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from flexui.cli import main
+
+
+@pytest.fixture(autouse=True)
+def private_user_data(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+
+
+def test_budget_answer_as_json(capsys):
+    assert main(["explore", "--app", "redis", "--metric", "GET", "--budget", "500k", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["space_size"] == 80 and len(out["answer"]) == 2
+    assert all(row["kind"] == "measured" and row["value"] >= 500e3 for row in out["answer"])
+
+
+def test_plan_and_dot_with_svg(tmp_path, capsys):
+    dot = tmp_path / "order.dot"
+    assert main(["explore", "--app", "nginx", "--metric", "REQ", "--budget", "100000", "--plan",
+                 "--dot", str(dot)]) == 0
+    out = capsys.readouterr().out
+    assert "measurement plan (" in out and "builds):" in out
+    text = dot.read_text()
+    assert text.startswith("digraph") and "->" in text and "palegreen" in text
+    if (tmp_path / "order.dot.svg").exists():
+        assert "<svg" in (tmp_path / "order.dot.svg").read_text()
+
+
+def test_generated_space_from_an_app_directory(tmp_path, capsys):
+    from flexui.paths import embedded_tree
+
+    app = embedded_tree() / "apps" / "redis"
+    assert main(["explore", "--app", str(app), "--metric", "GET", "--budget", "900k",
+                 "--space", "generated", "--max-compartments", "2", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["space_size"] > 80 and out["answer"]
+    assert any(row["kind"] == "estimated" for row in out["answer"])
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--app", "redis", "--metric", "PUT", "--budget", "5"], "choose one of GET, SET"),
+    (["--app", "mysql", "--metric", "GET", "--budget", "5"], "no benchmark data for app 'mysql'"),
+    (["--app", "redis", "--metric", "GET", "--budget", "fast"], "not a number"),
+])
+def test_invalid_input_is_one_line_and_exit_2(args, message, capsys):
+    assert main(["explore", *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_measure_record_then_explore_prefers_the_users_value(capsys):
+    key = "lwip|newlib,pthread-embedded,redis,tlsf,uksched,ukschedcoop;;mpk-dss"
+    assert main(["measure", "record", "--app", "redis", "--metric", "GET", "--value", "2000000",
+                 "--key", key]) == 0
+    capsys.readouterr()
+    assert main(["explore", "--app", "redis", "--metric", "GET", "--budget", "1.5m", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [row["configuration"] for row in out["answer"]] == [key]
+    assert main(["measure", "record", "--app", "redis", "--metric", "GET", "--value", "1",
+                 "--key", "garbage"]) == 2
+
+
+def test_headless_commands_never_import_textual():
+    code = ("import sys; from flexui.cli import main; "
+            "rc = main(['explore', '--app', 'redis', '--metric', 'GET', '--budget', '1']); "
+            "main(['measure', 'list']); "
+            "print(rc, [m for m in sys.modules if m.split('.')[0] == 'textual'])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "0 []"

@@ -1,0 +1,67 @@
+"""Measured points come back measured; others are predicted within their band."""
+
+from __future__ import annotations
+
+import pytest
+
+from flexui.model.benchdata import BenchDB
+from flexui.model.design import DesignPoint
+from flexui.model.estimator import Estimator, fit, loo_errors, median_ape
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    return BenchDB.load(user_dir=tmp_path_factory.mktemp("nouser"))
+
+
+def test_a_measured_configuration_returns_its_measurement(db):
+    m = db.series("redis", "GET")[7]
+    est = Estimator(db).estimate("redis", "GET", m.point)
+    assert (est.kind, est.value) == ("measured", m.mean)
+    assert est.low == m.mean - m.stdev and "Figure 6" in est.basis
+
+
+def test_held_out_configurations_fall_in_the_band_mostly(db):
+    data = db.series("redis", "GET")
+    inside = 0
+    for i, m in enumerate(data[::4]):
+        rest = [d for d in data if d is not m]
+        model = fit(rest)
+        band = 0.05 * model.predict(m.point)
+        inside += abs(model.predict(m.point) - m.mean) <= band
+    assert inside >= 0.8 * len(data[::4])
+
+
+def test_leave_one_out_error_meets_the_targets(db):
+    assert median_ape(loo_errors(db.series("redis", "GET"))) <= 0.02
+    assert median_ape(loo_errors(db.series("nginx", "REQ"))) <= 0.04
+
+
+def test_hardening_one_more_library_never_predicts_faster(db):
+    est = Estimator(db)
+    model = est.fit("redis", "GET")
+    for m in db.series("redis", "GET"):
+        for lib in ("lwip", "redis", "newlib"):
+            if lib not in m.point.hardened:
+                harder = DesignPoint(m.point.layout, m.point.hardened | {lib}, m.point.mechanism)
+                assert model.predict(harder) <= model.predict(m.point) * 1.02
+
+
+def test_a_mechanism_change_is_estimated_from_gate_costs(db):
+    est = Estimator(db)
+    two = DesignPoint.from_key("lwip|newlib,pthread-embedded,redis,tlsf,uksched,ukschedcoop;;mpk-dss")
+    values = {m: est.estimate("redis", "GET", DesignPoint(two.layout, two.hardened, m))
+              for m in ("fcalls", "mpk-shared", "mpk-dss", "ept")}
+    assert values["mpk-dss"].kind == "measured"
+    assert all(values[m].kind == "estimated" for m in ("fcalls", "mpk-shared", "ept"))
+    model = est.fit("redis", "GET")
+    predicted = {m: model.predict(DesignPoint(two.layout, two.hardened, m)) for m in values}
+    assert predicted["fcalls"] > predicted["mpk-shared"] > predicted["mpk-dss"] > predicted["ept"]
+    assert values["ept"].value < values["mpk-dss"].value < values["fcalls"].value
+
+
+def test_libraries_beyond_the_data_join_the_default_compartment(db):
+    est = Estimator(db)
+    point = DesignPoint.from_key("lwip|newlib,pthread-embedded,redis,tlsf,uksched,ukschedcoop,vfscore;;mpk-dss")
+    assert est.estimate("redis", "GET", point).kind == "measured"
+    assert est.estimate("nosuchapp", "GET", point) is None

@@ -1,0 +1,78 @@
+"""Budget answers equal a brute-force oracle; plans find the exhaustive answer."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from flexui.model.benchdata import BenchDB
+from flexui.model.config_space import ConfigSpace
+from flexui.model.estimator import Estimator
+from flexui.model.exploration import (exhaustive, feasible_from_model, feasible_from_values, plan,
+                                      plan_space, safest_within_budget)
+from flexui.model.safety_order import leq
+
+LIBS = ["a", "b", "c", "uksched", "ukschedcoop"]
+
+
+def small_space() -> ConfigSpace:
+    return ConfigSpace.generate(LIBS, hardenable=["a", "b", "uksched"],
+                                mechanisms=["fcalls", "mpk-shared", "mpk-private", "mpk-dss", "ept"])
+
+
+def monotone_values(space, seed):
+    rng = random.Random(seed)
+    cost = {lib: rng.uniform(1, 3) for lib in LIBS}
+    level = {"fcalls": 0, "mpk-shared": 1, "mpk-private": 2, "mpk-dss": 2.5, "ept": 4}
+    return {p: 100 - len(p.layout) * 5 * (1 + level[p.mechanism]) - sum(cost[h] * 4 for h in p.hardened)
+            for p in space.points()}
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("order", ["product", "paper"])
+@pytest.mark.parametrize("monotone", [True, False])
+def test_budget_answer_equals_brute_force(seed, order, monotone):
+    space = small_space()
+    values = monotone_values(space, seed)
+    if not monotone:
+        rng = random.Random(seed + 100)
+        values = {p: v + rng.uniform(-15, 15) for p, v in values.items()}
+    points = list(values)
+    for budget in (20, 45, 70):
+        fast = safest_within_budget(space, feasible_from_values(space, values.get, budget, True), order)
+        assert set(fast) == set(exhaustive(points, values, budget, True, order))
+
+
+@pytest.mark.parametrize("budget", [400e3, 500e3, 800e3])
+def test_plan_on_stored_redis_data_finds_the_exhaustive_answer_with_few_builds(budget, tmp_path):
+    db = BenchDB.load(user_dir=tmp_path)
+    values = {m.point: m.mean for m in db.series("redis", "GET")}
+    points = sorted(values, key=lambda p: p.key())
+    result = plan(points, values.__getitem__, budget, True)
+    assert set(result.answer) == set(exhaustive(points, values, budget, True))
+    assert len(result.measured) <= 20
+
+
+def test_plan_never_measures_what_it_could_infer(tmp_path):
+    space = small_space()
+    values = monotone_values(space, 1)
+    points = list(values)
+    result = plan(points, values.__getitem__, 45, True)
+    done = []
+    for point, value in result.measured:
+        for earlier, v in done:
+            assert not (v < 45 and leq(earlier, point)) and not (v >= 45 and leq(point, earlier))
+        done.append((point, value))
+
+
+def test_space_plan_with_the_model_as_oracle_matches_the_model_answer(tmp_path):
+    model = Estimator(BenchDB.load(user_dir=tmp_path)).fit("redis", "GET")
+    space = ConfigSpace.generate(sorted(model.libraries), max_compartments=3, hardenable=["lwip", "redis"])
+    truth = set(safest_within_budget(space, feasible_from_model(space, model, 700e3)))
+    result = plan_space(space, model, model.predict, 700e3)
+    assert set(result.answer) == truth and result.rounds == 1
+    assert len(result.measured) < space.size / 4
+    noisy = random.Random(3)
+    again = plan_space(space, model, lambda p: model.predict(p) * noisy.uniform(0.97, 1.03), 700e3)
+    assert again.answer and again.rounds >= 1

@@ -1,0 +1,56 @@
+"""Order laws on generated spaces, exhaustively."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from flexui.model.config_space import ConfigSpace
+from flexui.model.design import DesignPoint
+from flexui.model.safety_order import comparable, count_relations, hasse_edges, leq, lt, safer_steps
+
+SPACE = list(ConfigSpace.generate(["a", "b", "uksched", "ukschedcoop"], hardenable=["a", "uksched"],
+                                  mechanisms=["fcalls", "mpk-shared", "mpk-dss", "mpk-private"]).points())
+
+
+@pytest.mark.parametrize("order", ["product", "paper"])
+def test_reflexive_antisymmetric_transitive(order):
+    rel = {(a, b) for a in SPACE for b in SPACE if leq(a, b, order)}
+    assert all((a, a) in rel for a in SPACE)
+    assert all(a == b for a, b in rel if (b, a) in rel)
+    by_left = {}
+    for a, b in rel:
+        by_left.setdefault(a, set()).add(b)
+    for a, bs in by_left.items():
+        for b in bs:
+            assert by_left[b] <= bs
+
+
+def test_paper_order_is_coarser_than_product_order():
+    paper = {(a, b) for a, b in itertools.product(SPACE, SPACE) if leq(a, b, "paper")}
+    product = {(a, b) for a, b in itertools.product(SPACE, SPACE) if leq(a, b, "product")}
+    assert paper < product
+
+
+def test_each_kind_of_step_is_safer_and_dss_versus_private_is_incomparable():
+    base = DesignPoint.from_key("a,b,uksched,ukschedcoop;;mpk-shared")
+    steps = safer_steps(base, hardenable=["a", "uksched", "ukschedcoop"],
+                        coupled=[frozenset({"uksched", "ukschedcoop"})])
+    assert all(lt(base, s) for s in steps)
+    keys = {s.key() for s in steps}
+    assert "a,b,uksched,ukschedcoop;uksched,ukschedcoop;mpk-shared" in keys  # coupled hardening
+    assert "a,b|uksched,ukschedcoop;;mpk-shared" in keys
+    assert not any("a|b,uksched;" in k for k in keys)  # never splits uksched from ukschedcoop
+    assert {"mpk-dss", "mpk-private"} <= {s.mechanism for s in steps}
+    dss, private = (DesignPoint(base.layout, base.hardened, m) for m in ("mpk-dss", "mpk-private"))
+    assert not comparable(dss, private)
+
+
+def test_hasse_edges_are_covers_and_counts_add_up():
+    pts = [p for p in SPACE if p.mechanism == "fcalls" and not p.hardened]
+    edges = hasse_edges(pts)
+    assert all(lt(a, b) and not any(lt(a, c) and lt(c, b) for c in pts) for a, b in edges)
+    bottom = next(p for p in pts if len(p.layout) == 1)
+    safer, less = count_relations(bottom, pts)
+    assert (safer, less) == (len(pts) - 1, 0)
