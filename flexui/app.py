@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from pathlib import Path
 from typing import Iterable
@@ -10,6 +11,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from flexui.model import menu
 from flexui.model.presets import Preset
 from flexui.model.problems import InputError
 from flexui.model.recent import Recent, save_recent
@@ -108,6 +110,21 @@ def register_modes() -> None:
 
 
 register_modes()
+
+
+@functools.cache
+def published_costs() -> dict[str, str]:
+    """Menu annotations from the benchmark database; none when it cannot be read."""
+    from flexui.model.benchdata import BenchDB
+    from flexui.model.symbol_costs import symbol_costs
+
+    try:
+        return symbol_costs(BenchDB.load())
+    except InputError:
+        return {}
+
+
+menu.cost_provider = published_costs
 
 
 def open_session(app_dir: Path, *, workdir: Workdir, preset: Preset | None = None,

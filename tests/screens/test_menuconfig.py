@@ -66,7 +66,8 @@ async def test_int_entry_and_choice_on_the_flexos_symbols(tmp_path):
         await pilot.pause()
         assert selected(app).startswith("(4096)")
         await jump(pilot, "MPK gate type")  # a choice: the jump opens it
-        assert rows(app)[:2] == ["(X) Private stacks", "( ) Shared stacks"]
+        assert rows(app)[:2] == ["(X) Private stacks  [108 cycles/crossing, Fig. 11]",
+                                 "( ) Shared stacks  [62 cycles/crossing, Fig. 11]"]  # published costs
         await pilot.press("j", "enter")  # pick shared stacks; back to the parent menu
         await pilot.pause()
         assert "MPK gate type (Shared stacks)" in selected(app)
