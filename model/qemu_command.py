@@ -1,0 +1,155 @@
+"""The QEMU command lines that boot a FlexOS image, derived from image and configuration.
+
+KVM when the host offers it, TCG otherwise. MPK images need protection keys:
+under TCG `-cpu max` emulates them; under KVM the guest sees the host's CPU
+(`-cpu host`), so the host must have PKU. VM/EPT images are one image per
+compartment, started in order and joined by shared-memory devices whose sizes
+come from the images' ELF sections (FlexOS's patched QEMU, `qemu-system-ept`).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEBUG_EXIT = ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+# FlexOS VM/EPT images run on FlexOS's patched QEMU, whose `myshmem` device maps
+# a shared file at a fixed guest address: the shared data section (sized from
+# the image's `.data_shared`), the RPC page and the shared heap.
+EPT_QEMU = "qemu-system-ept"
+PAGE = 4096
+EPT_RPC = ("/rpc_page", 0x100000, 0x800000000)
+EPT_HEAP = ("/heap", 0x8000000, 0x4000000000)
+EPT_DATA = ("/data_shared", 0x105000)
+
+@dataclass(frozen=True)
+class Host:
+    """What the machine can do; probed once, passed in so tests can state it."""
+
+    kvm: bool
+    pku: bool
+    qemu: str | None
+
+    @classmethod
+    def probe(cls) -> "Host":
+        kvm = os.path.exists("/dev/kvm") and os.access("/dev/kvm", os.R_OK | os.W_OK)
+        try:
+            flags = Path("/proc/cpuinfo").read_text(errors="replace").split()
+        except OSError:
+            flags = []
+        return cls(kvm=kvm, pku="pku" in flags, qemu=shutil.which("qemu-system-x86_64"))
+
+
+@dataclass
+class RunSpec:
+    image: Path
+    mechanism: str = "fcalls"  # DesignPoint mechanism: fcalls, mpk-*, ept
+    accel: str = "auto"  # auto | kvm | tcg
+    memory_mb: int = 64
+    initrd: Path | None = None
+    args: str = ""
+    timeout: float = 60.0
+    compartment_images: list[Path] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Launch:
+    """One QEMU process: its argument list and what the user should know about it."""
+
+    argv: list[str]
+    accel: str
+    notes: tuple[str, ...] = ()
+
+
+def choose_accel(spec: RunSpec, host: Host) -> tuple[str, list[str]]:
+    notes = []
+    if spec.accel == "tcg" or (spec.accel == "auto" and not host.kvm):
+        if spec.accel == "auto":
+            notes.append("KVM not available (/dev/kvm missing or not accessible): software emulation")
+        return "tcg", notes
+    if spec.mechanism.startswith("mpk") and not host.pku:
+        if spec.accel == "kvm":
+            notes.append("the host CPU has no protection keys (pku): the MPK image will fail under KVM")
+            return "kvm", notes
+        notes.append("the host CPU has no protection keys (pku): emulating them with -cpu max under TCG")
+        return "tcg", notes
+    return "kvm", notes
+
+
+def cpu_for(mechanism: str, accel: str) -> list[str]:
+    if accel == "kvm":
+        return ["-cpu", "host"] if mechanism.startswith("mpk") else []
+    return ["-cpu", "max"] if mechanism.startswith("mpk") else []
+
+
+def build_launches(spec: RunSpec, host: Host, accel: str | None = None) -> list[Launch]:
+    """Every QEMU process to start, in order (several for VM/EPT)."""
+    if host.qemu is None:
+        raise FileNotFoundError("qemu-system-x86_64 not found; install it (apt-get install qemu-system-x86)")
+    notes: list[str] = []
+    if accel is None:
+        accel, notes = choose_accel(spec, host)
+    images = spec.compartment_images if spec.mechanism == "ept" and spec.compartment_images else [spec.image]
+    shared = shared_memory_devices(images) if len(images) > 1 else []
+    qemu = host.qemu
+    if shared:
+        qemu = shutil.which(EPT_QEMU) or EPT_QEMU
+        if not shutil.which(EPT_QEMU):
+            notes.append(f"VM/EPT images need FlexOS's patched QEMU ({EPT_QEMU}) on PATH")
+    launches = []
+    for i, image in enumerate(images):
+        argv = [qemu, "-accel", accel, *cpu_for(spec.mechanism, accel), "-m", str(spec.memory_mb),
+                "-kernel", str(image), "-display", "none", "-serial", "stdio", "-no-reboot",
+                "-monitor", "none", *DEBUG_EXIT, *shared]
+        if spec.initrd is not None:
+            argv += ["-initrd", str(spec.initrd)]
+        if spec.args:
+            argv += ["-append", spec.args]
+        argv += spec.extra
+        launches.append(Launch(argv, accel, tuple(notes) if i == 0 else ()))
+    return launches
+
+
+def shared_memory_devices(images: list[Path]) -> list[str]:
+    """The `myshmem` devices every VM/EPT compartment maps, in the same order."""
+    data_size = max((elf_section_sizes(img).get(".data_shared", 0) for img in images), default=0)
+    data_size = max(PAGE, -(-data_size // PAGE) * PAGE)
+    file, paddr = EPT_DATA
+    devices = ["-device", f"myshmem,file={file},size={data_size:#x},paddr={paddr:#x}"]
+    for file, size, paddr in (EPT_RPC, EPT_HEAP):
+        devices += ["-device", f"myshmem,file={file},size={size:#x},paddr={paddr:#x}"]
+    return devices
+
+
+def elf_section_sizes(path: Path) -> dict[str, int]:
+    """Section name -> size, from the ELF section headers (32- or 64-bit, little endian)."""
+    data = Path(path).read_bytes()
+    if data[:4] != b"\x7fELF":
+        raise ValueError(f"{path}: not an ELF file")
+    is64 = data[4] == 2
+    if is64:
+        shoff, = struct.unpack_from("<Q", data, 0x28)
+        shentsize, shnum, shstrndx = struct.unpack_from("<HHH", data, 0x3A)
+    else:
+        shoff, = struct.unpack_from("<I", data, 0x20)
+        shentsize, shnum, shstrndx = struct.unpack_from("<HHH", data, 0x2E)
+
+    def header(i: int) -> tuple[int, int, int]:
+        base = shoff + i * shentsize
+        if is64:
+            name, _, _, _, offset, size = struct.unpack_from("<IIQQQQ", data, base)
+        else:
+            name, _, _, _, offset, size = struct.unpack_from("<IIIIII", data, base)
+        return name, offset, size
+
+    _, str_offset, _ = header(shstrndx)
+    sizes = {}
+    for i in range(shnum):
+        name_off, _, size = header(i)
+        end = data.index(b"\0", str_offset + name_off)
+        sizes[data[str_offset + name_off:end].decode(errors="replace")] = size
+    return sizes

@@ -1,0 +1,80 @@
+/* flexui's QEMU test kernel: a multiboot (v1) image that says hello on COM1,
+ * reports whether the CPU has protection keys (CPUID.7.0:ECX bit 3, PKU) and
+ * leaves through isa-debug-exit with EXIT_VALUE (QEMU then exits with
+ * 2 * EXIT_VALUE + 1). Assembled with --defsym HANG=1 it never exits. */
+
+        .set MB_MAGIC, 0x1BADB002
+        .set MB_FLAGS, 0
+        .set COM1, 0x3f8
+        .set DEBUG_EXIT, 0xf4
+        .ifndef EXIT_VALUE
+        .set EXIT_VALUE, 0
+        .endif
+
+        .section .multiboot, "a"
+        .align 4
+        .long MB_MAGIC, MB_FLAGS, -(MB_MAGIC + MB_FLAGS)
+
+        .text
+        .code32
+        .global _start
+_start:
+        mov $stack_top, %esp
+        mov $hello, %esi
+        call puts
+        xor %eax, %eax
+        cpuid
+        cmp $7, %eax
+        jb no_pku
+        mov $7, %eax
+        xor %ecx, %ecx
+        cpuid
+        test $(1 << 3), %ecx
+        jz no_pku
+        mov $pku_yes, %esi
+        jmp report
+no_pku:
+        mov $pku_no, %esi
+report:
+        call puts
+        .ifdef HANG
+        mov $hanging, %esi
+        call puts
+spin:   jmp spin
+        .endif
+        mov $bye, %esi
+        call puts
+        mov $DEBUG_EXIT, %dx
+        mov $EXIT_VALUE, %eax
+        out %eax, %dx
+halt:   cli
+        hlt
+        jmp halt
+
+/* Write the NUL-terminated string at %esi to COM1, waiting for the transmitter. */
+puts:
+        lodsb
+        test %al, %al
+        jz 2f
+        mov %al, %bl
+        mov $(COM1 + 5), %dx
+1:      in %dx, %al
+        test $0x20, %al
+        jz 1b
+        mov %bl, %al
+        mov $COM1, %dx
+        out %al, %dx
+        jmp puts
+2:      ret
+
+        .section .rodata
+hello:   .asciz "flexui test kernel: hello\n"
+pku_yes: .asciz "PKU: yes\n"
+pku_no:  .asciz "PKU: no\n"
+hanging: .asciz "looping forever\n"
+bye:     .asciz "exiting\n"
+
+        .bss
+        .align 16
+        .space 4096
+stack_top:

@@ -1,0 +1,72 @@
+"""A real QEMU boots our own test kernel: output, exit status, PKU, timeout, KVM fallback."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from qemu_kernel_build import build_kernel
+
+from flexui.model.qemu_command import Host, RunSpec, build_launches
+from flexui.model.qemu_runner import decode_exit, run
+
+
+@pytest.fixture(scope="module")
+def kernels(tmp_path_factory):
+    out = tmp_path_factory.mktemp("kernels")
+    return {"ok": build_kernel(out, 0), "fail": build_kernel(out, 5), "hang": build_kernel(out, 0, hang=True)}
+
+
+def test_serial_output_is_streamed_and_the_exit_status_decoded(kernels):
+    lines = []
+    result = run(RunSpec(kernels["fail"], accel="tcg", timeout=30), lines.append)
+    assert "flexui test kernel: hello" in lines and lines[-1] == "exiting"
+    assert (result.exit_code, result.guest_exit, result.ok) == (11, 5, False)
+    assert run(RunSpec(kernels["ok"], accel="tcg", timeout=30)).ok
+
+
+def test_cpu_max_has_protection_keys_and_qemu64_has_not(kernels):
+    mpk = run(RunSpec(kernels["ok"], mechanism="mpk-dss", accel="tcg", timeout=30))
+    assert ["-cpu", "max"] == mpk.command[0][3:5] and "PKU: yes" in mpk.output
+    plain = run(RunSpec(kernels["ok"], accel="tcg", timeout=30, extra=["-cpu", "qemu64"]))
+    assert "PKU: no" in plain.output
+
+
+def test_a_kernel_that_never_exits_is_killed_at_the_timeout(kernels):
+    start = time.monotonic()
+    result = run(RunSpec(kernels["hang"], accel="tcg", timeout=2))
+    assert result.timed_out and not result.ok and result.guest_exit is None
+    assert "looping forever" in result.output
+    assert time.monotonic() - start < 10
+
+
+def test_stop_ends_the_guest(kernels):
+    stop = threading.Event()
+    threading.Timer(1.0, stop.set).start()
+    result = run(RunSpec(kernels["hang"], accel="tcg", timeout=30), stop=stop)
+    assert result.stopped and result.describe() == "stopped by the user"
+
+
+def test_kvm_failure_falls_back_to_emulation(kernels):
+    """On this host class KVM rejects `-cpu host` for MPK images (MSR error): the runner must recover."""
+    host = Host.probe()
+    if not host.kvm:
+        pytest.skip("no usable /dev/kvm on this machine: the fallback cannot happen for real")
+    result = run(RunSpec(kernels["ok"], mechanism="mpk-dss", timeout=30), host=host)
+    assert result.ok and "PKU: yes" in result.output
+    if result.fell_back is not None:
+        assert result.accel == "tcg" and ["-cpu", "max"] == result.command[0][3:5]
+    else:
+        assert result.accel == "kvm" and host.pku
+
+
+def test_without_kvm_the_command_uses_emulation_and_says_so(kernels):
+    host = Host(kvm=False, pku=False, qemu="/usr/bin/qemu-system-x86_64")
+    launch, = build_launches(RunSpec(kernels["ok"], mechanism="mpk-shared"), host)
+    assert launch.accel == "tcg" and "-cpu" in launch.argv and "max" in launch.argv
+    assert any("KVM not available" in n for n in launch.notes)
+
+
+def test_exit_code_decoding():
+    assert [decode_exit(c) for c in (1, 3, 11, 0, 2, None)] == [0, 1, 5, None, None, None]
