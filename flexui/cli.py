@@ -21,12 +21,13 @@ EXIT_FAILURE = 1
 EXIT_INVALID = 2
 
 # Subcommand name -> module under flexui providing `main(argv) -> int`.
-SUBCOMMANDS: dict[str, str] = {"explore": "cmd_explore", "measure": "cmd_measure"}
+SUBCOMMANDS: dict[str, str] = {"explore": "cmd_explore", "measure": "cmd_measure",
+                               "workdir": "cmd_workdir"}
 
 # Headless option (its argparse dest) -> module under flexui providing
 # `run(args: argparse.Namespace) -> int`. Given together, they run in this
 # order and stop at the first non-zero exit code.
-HEADLESS_ACTIONS: dict[str, str] = {"apply": "cmd_apply", "run": "cmd_run"}
+HEADLESS_ACTIONS: dict[str, str] = {"apply": "cmd_apply", "build": "cmd_build", "run": "cmd_run"}
 
 DEBUG_ENV = "FLEXUI_DEBUG"
 
@@ -38,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Configure FlexOS isolation: Kconfig, compartments, presets. Without a "
                     "headless option, opens the terminal UI.",
         epilog=f"Exit codes: {EXIT_OK} done, {EXIT_INVALID} invalid input (each problem printed as "
-               f"file:line: message), 3 the built image failed or timed out (--run), {EXIT_FAILURE} internal failure (rerun with {DEBUG_ENV}=1 "
+               f"file:line: message), 3 the build failed (--build) or the guest failed or timed out (--run), {EXIT_FAILURE} internal failure (rerun with {DEBUG_ENV}=1 "
                "for the traceback).")
     parser.add_argument("--apply", metavar="PRESET",
                         help="apply a preset (a shipped or saved preset name, or a file) to the app "
@@ -55,8 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="open the UI with this preset loaded")
     parser.add_argument("--dry-run", action="store_true",
                         help="with --apply: print a diff of what would change and write nothing")
-    from flexui import cmd_run
+    from flexui import cmd_build, cmd_run
 
+    cmd_build.add_arguments(parser)
     cmd_run.add_arguments(parser)
     from flexui import __version__
 

@@ -1,0 +1,74 @@
+"""`flexui workdir`: create, update and clean a FlexOS work directory with git.
+
+Exit codes: 0 done, 2 refused or invalid input (nothing changed), 1 internal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from flexui.model.workdir_git import (DEFAULT_REMOTE, Pins, WorkdirError, git_repos, init_workdir,
+                                      reset_rewriting, update_workdir)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="flexui workdir", description="Manage a FlexOS UK_WORKDIR with git.",
+                                epilog="Exit codes: 0 done, 2 refused or invalid input, 1 internal failure.")
+    sub = p.add_subparsers(dest="command", required=True)
+    i = sub.add_parser("init", help="clone unikraft, the app's libraries and the app at pinned refs")
+    i.add_argument("dir", type=Path, nargs="?", default=Path("."))
+    i.add_argument("--app", required=True, help="app name, e.g. redis")
+    i.add_argument("--libs", default=None, help="comma-separated libraries (default: from the embedded app)")
+    i.add_argument("--remote", default=DEFAULT_REMOTE, help="URL prefix or a local directory of repositories")
+    i.add_argument("--pins", type=Path, default=None, help="YAML file of refs per repository (default: shipped)")
+    u = sub.add_parser("update", help="fetch and move every repository to its pinned ref")
+    u.add_argument("dir", type=Path, nargs="?", default=Path("."))
+    c = sub.add_parser("clean", help="undo the FlexOS rewriting of the last build (kraftcleanup)")
+    c.add_argument("dir", type=Path, nargs="?", default=Path("."))
+    c.add_argument("--app", required=True, type=Path, help="the app directory that was built")
+    how = c.add_mutually_exclusive_group()
+    how.add_argument("--stash", action="store_true", help="stash your own uncommitted changes first")
+    how.add_argument("--keep", action="store_true", help="leave your own changes in place")
+    return p
+
+
+def _libraries(app: str, given: str | None) -> list[str]:
+    if given:
+        return [lib.strip() for lib in given.split(",") if lib.strip()]
+    from flexui.model.kraftyaml import load_kraft
+    from flexui.paths import embedded_tree
+
+    kraft = embedded_tree() / "apps" / app / "kraft.yaml"
+    if not kraft.is_file():
+        raise WorkdirError(f"no sample app {app!r} to take the libraries from; give --libs")
+    libs = (load_kraft(kraft).data.get("libraries") or {})
+    return sorted(str(name) for name in libs)
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "init":
+            pins = Pins.load(args.pins) if args.pins else None
+            created = init_workdir(args.dir, args.app, _libraries(args.app, args.libs), args.remote, pins)
+            print(f"cloned {len(created)} repositories into {args.dir}" if created else "nothing to clone")
+        elif args.command == "update":
+            for path, commit in update_workdir(args.dir).items():
+                print(f"{path}: {commit[:12]}")
+        else:
+            rewriting = args.app / "build" / "flexui-rewriting.json"
+            rewritten = json.loads(rewriting.read_text()) if rewriting.is_file() else {}
+            report = reset_rewriting(git_repos(args.dir), rewritten, stash=args.stash, keep=args.keep)
+            for path, files in report.reset.items():
+                print(f"reset {path}: {len(files)} rewritten file(s)")
+            for path, message in report.stashed.items():
+                print(f"stashed your changes in {path} ({message}); `git stash pop` brings them back")
+            for path, files in report.kept.items():
+                print(f"kept your changes in {path}: {', '.join(files)}")
+    except WorkdirError as e:
+        print(f"flexui workdir: {e}", file=sys.stderr)
+        return 2
+    return 0

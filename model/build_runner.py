@@ -1,0 +1,213 @@
+"""Run the FlexOS build of an app: live output, progress, cancel, honest verdict.
+
+The FlexOS build tool can exit 0 after a failed make, so success is decided
+from the image files the build must produce, not from exit codes. A build
+whose inputs (.config, kraft.yaml, the hardening make variables, the commits
+and uncommitted changes of every repository) match the last successful one is
+reported up to date and not run again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import signal
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .apply import MAKE_VARS_FILE, parse_make_vars
+from .atomic import write_atomic
+
+LOG_FILE = "flexui-build.log"
+RECORD_FILE = "flexui-build.json"
+INPUTS = (".config", "kraft.yaml", MAKE_VARS_FILE)
+COMPILE_LINE = re.compile(r"^\s*(CC|CXX|AS|LD|AR|OBJCOPY|CPP)\s+\S")
+ERROR_LINE = re.compile(r"(\berror\b|\bError\b|\*\*\*|undefined reference|No such file)")
+FIRST_ERRORS = 8
+
+FLEXOS_STEPS = (
+    ("configure", ["kraft", "configure"]),
+    ("prepare", ["make", "prepare"]),
+    ("build", ["kraft", "-v", "build", "--no-progress", "--fast", "--compartmentalize"]),
+)
+PLAIN_STEPS = (("build", ["make"]),)
+
+
+@dataclass(frozen=True)
+class BuildStep:
+    name: str
+    argv: list[str]
+
+
+@dataclass
+class BuildPlan:
+    app_dir: Path
+    steps: list[BuildStep]
+    images: list[Path]
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def build_dir(self) -> Path:
+        return self.app_dir / "build"
+
+
+def plan_build(app_dir: Path, *, flexos: bool = True, commands: list[list[str]] | None = None,
+               image_names: list[str] | None = None, jobs: int | None = None) -> BuildPlan:
+    """The steps for this app; `commands` replaces the default sequence (from the user's config)."""
+    app_dir = Path(app_dir).resolve()
+    if commands:
+        steps = [BuildStep(f"step {i + 1}", argv) for i, argv in enumerate(commands)]
+    else:
+        steps = [BuildStep(name, list(argv)) for name, argv in (FLEXOS_STEPS if flexos else PLAIN_STEPS)]
+    if jobs:
+        steps = [BuildStep(s.name, [*s.argv, f"-j{jobs}"]) if s.argv[0] == "make" else s for s in steps]
+    names = image_names or [f"{app_dir.name}_kvm-x86_64"]
+    env = {}
+    vars_file = app_dir / MAKE_VARS_FILE
+    if vars_file.is_file():
+        env = parse_make_vars(vars_file.read_text(encoding="utf-8"))
+    return BuildPlan(app_dir, steps, [app_dir / "build" / n for n in names], env)
+
+
+@dataclass
+class Progress:
+    step: int
+    steps: int
+    step_name: str
+    objects: int
+
+
+@dataclass
+class BuildResult:
+    ok: bool
+    up_to_date: bool = False
+    cancelled: bool = False
+    images: list[Path] = field(default_factory=list)
+    first_errors: list[str] = field(default_factory=list)
+    failed_step: str | None = None
+    log_path: Path | None = None
+    duration: float = 0.0
+    fingerprint: str = ""
+
+    def describe(self) -> str:
+        if self.up_to_date:
+            return "image up to date: same configuration and sources as the last build"
+        if self.cancelled:
+            return "build cancelled"
+        if self.ok:
+            return f"built {', '.join(p.name for p in self.images)} in {self.duration:.1f} s"
+        where = f" in step {self.failed_step}" if self.failed_step else ""
+        return f"build failed{where}; full log: {self.log_path}"
+
+
+def fingerprint(plan: BuildPlan, sources: dict | None = None) -> str:
+    """Hash of everything the image depends on that flexui controls or can see."""
+    h = hashlib.sha256()
+    for name in INPUTS:
+        path = plan.app_dir / name
+        h.update(name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"<absent>") + b"\0")
+    h.update(json.dumps([s.argv for s in plan.steps]).encode())
+    h.update(json.dumps(sources or {}, sort_keys=True).encode())
+    return h.hexdigest()
+
+
+def last_record(plan: BuildPlan) -> dict | None:
+    path = plan.build_dir / RECORD_FILE
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+
+
+def run_build(plan: BuildPlan, on_output: Callable[[str], None] = lambda line: None,
+              on_progress: Callable[[Progress], None] = lambda p: None,
+              cancel: threading.Event | None = None, *, sources: dict | None = None,
+              force: bool = False) -> BuildResult:
+    """Run the plan's steps in order; `sources` (repository states) joins the fingerprint and record."""
+    start = time.monotonic()
+    digest = fingerprint(plan, sources)
+    record = last_record(plan)
+    if (not force and record and record.get("fingerprint") == digest and record.get("ok")
+            and all(p.is_file() for p in plan.images)):
+        return BuildResult(ok=True, up_to_date=True, images=plan.images, fingerprint=digest)
+    plan.build_dir.mkdir(parents=True, exist_ok=True)
+    log_path = plan.build_dir / LOG_FILE
+    before = {p: p.stat().st_mtime for p in plan.images if p.is_file()}
+    objects = 0
+    errors: list[str] = []
+    result = BuildResult(ok=False, log_path=log_path, fingerprint=digest)
+    with log_path.open("w", encoding="utf-8") as log:
+        for i, step in enumerate(plan.steps, 1):
+            on_progress(Progress(i, len(plan.steps), step.name, objects))
+            line_msg = f"[flexui] step {i}/{len(plan.steps)}: {' '.join(step.argv)}"
+            log.write(line_msg + "\n")
+            on_output(line_msg)
+            try:
+                proc = subprocess.Popen(step.argv, cwd=plan.app_dir, env={**os.environ, **plan.env},
+                                        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+            except FileNotFoundError:
+                errors.append(f"{step.argv[0]}: command not found; install it or configure the build commands")
+                result.failed_step = step.name
+                break
+            watcher = _watch_cancel(proc, cancel)
+            assert proc.stdout is not None
+            for raw in iter(proc.stdout.readline, b""):
+                line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+                log.write(line + "\n")
+                on_output(line)
+                if COMPILE_LINE.match(line):
+                    objects += 1
+                    on_progress(Progress(i, len(plan.steps), step.name, objects))
+                if ERROR_LINE.search(line) and len(errors) < FIRST_ERRORS:
+                    errors.append(line)
+            code = proc.wait()
+            watcher.set()
+            if cancel is not None and cancel.is_set():
+                result.cancelled = True
+                result.failed_step = step.name
+                break
+            if code != 0:
+                result.failed_step = step.name
+                errors.append(f"{' '.join(step.argv)} exited with code {code}")
+                break
+    fresh = [p for p in plan.images if p.is_file() and p.stat().st_mtime != before.get(p)]
+    result.ok = not result.cancelled and result.failed_step is None and len(fresh) == len(plan.images)
+    if not result.ok and not result.cancelled and result.failed_step is None:
+        missing = [p.name for p in plan.images if p not in fresh]
+        errors.append(f"the build reported success but did not produce {', '.join(missing)}")
+    result.images = fresh
+    result.first_errors = errors
+    result.duration = time.monotonic() - start
+    write_atomic(plan.build_dir / RECORD_FILE, json.dumps({
+        "fingerprint": digest, "ok": result.ok, "images": [str(p) for p in fresh],
+        "steps": [s.argv for s in plan.steps], "sources": sources or {},
+        "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "inputs": {name: (plan.app_dir / name).read_text(encoding="utf-8", errors="replace")
+                   if (plan.app_dir / name).is_file() else None for name in INPUTS},
+    }, indent=1) + "\n")
+    return result
+
+
+def _watch_cancel(proc: subprocess.Popen, cancel: threading.Event | None) -> threading.Event:
+    """Kill the step's whole process group when `cancel` is set; returns the event ending the watch."""
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            if cancel is not None and cancel.wait(0.05):
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                return
+
+    if cancel is not None:
+        threading.Thread(target=watch, daemon=True).start()
+    return done

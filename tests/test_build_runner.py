@@ -1,0 +1,107 @@
+"""The build runner against stand-in build commands (a real FlexOS build needs its toolchain)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import threading
+import time
+
+from flexui.model.build_runner import plan_build, run_build
+from flexui.paths import embedded_tree
+
+STAND_IN = r'''
+import os, sys, time, pathlib
+mode = sys.argv[1]
+for name in ("a.c", "b.c", "c.c"):
+    print(f"  CC      libfoo/{name}", flush=True)
+if mode == "sleep":
+    child = os.fork()
+    if child == 0:
+        pathlib.Path("child.pid").write_text(str(os.getpid()))
+        time.sleep(60)
+    time.sleep(60)
+if mode == "fail":
+    print("libfoo/b.c:3:1: error: expected ';' before '}' token", flush=True)
+    print("make: *** [libfoo/b.o] Error 1", flush=True)
+    sys.exit(2)
+if mode == "image":
+    pathlib.Path("build").mkdir(exist_ok=True)
+    pathlib.Path("build", pathlib.Path.cwd().name + "_kvm-x86_64").write_bytes(b"\x7fELF image")
+'''
+
+
+def app(tmp_path):
+    target = tmp_path / "redis"
+    shutil.copytree(embedded_tree() / "apps" / "redis", target)
+    (tmp_path / "stand_in.py").write_text(STAND_IN)
+    return target
+
+
+def stand_in_plan(app_dir, mode):
+    return plan_build(app_dir, commands=[[sys.executable, str(app_dir.parent / "stand_in.py"), mode]])
+
+
+def test_stand_in_build_streams_counts_objects_and_records(tmp_path):
+    app_dir = app(tmp_path)
+    lines, progress = [], []
+    result = run_build(stand_in_plan(app_dir, "image"), lines.append, progress.append, sources={"x": 1})
+    assert result.ok and result.images == [app_dir / "build" / "redis_kvm-x86_64"]
+    assert "  CC      libfoo/c.c" in lines and progress[-1].objects == 3
+    log = (app_dir / "build" / "flexui-build.log").read_text()
+    assert "libfoo/a.c" in log
+    record = (app_dir / "build" / "flexui-build.json").read_text()
+    assert '"ok": true' in record and '"x": 1' in record and "kraft.yaml" in record
+
+
+def test_stand_in_same_inputs_is_up_to_date_and_a_config_change_rebuilds(tmp_path):
+    app_dir = app(tmp_path)
+    plan = stand_in_plan(app_dir, "image")
+    assert run_build(plan).ok
+    again = run_build(plan)
+    assert again.up_to_date and "up to date" in again.describe()
+    (app_dir / ".config").write_text("CONFIG_LIBUKDEBUG=y\n")
+    changed = run_build(plan)
+    assert changed.ok and not changed.up_to_date
+    assert not run_build(plan, force=True).up_to_date
+
+
+def test_stand_in_exit_zero_without_image_is_a_failure(tmp_path):
+    app_dir = app(tmp_path)
+    result = run_build(stand_in_plan(app_dir, "noimage"))
+    assert not result.ok and "did not produce redis_kvm-x86_64" in result.first_errors[-1]
+
+
+def test_stand_in_failure_shows_the_first_error_lines_and_log(tmp_path):
+    app_dir = app(tmp_path)
+    result = run_build(stand_in_plan(app_dir, "fail"))
+    assert not result.ok and result.first_errors[0].startswith("libfoo/b.c:3:1: error:")
+    assert "make: *** [libfoo/b.o] Error 1" in result.first_errors
+    assert str(result.log_path) in result.describe()
+
+
+def test_stand_in_cancel_kills_the_whole_process_group(tmp_path):
+    app_dir = app(tmp_path)
+    cancel = threading.Event()
+    threading.Timer(1.0, cancel.set).start()
+    start = time.monotonic()
+    result = run_build(stand_in_plan(app_dir, "sleep"), cancel=cancel)
+    assert result.cancelled and not result.ok and time.monotonic() - start < 10
+    child = int((app_dir / "child.pid").read_text())
+    time.sleep(0.2)
+    try:
+        os.kill(child, 0)
+        alive = open(f"/proc/{child}/stat").read().split()[2] != "Z"
+    except ProcessLookupError:
+        alive = False
+    assert not alive
+
+
+def test_flexos_sequence_and_hardening_variables_reach_the_environment(tmp_path):
+    app_dir = app(tmp_path)
+    (app_dir / "flexui.mk").write_text("LIBLWIP_CFLAGS_EXTRA := -fsanitize=undefined\n")
+    plan = plan_build(app_dir)
+    assert [s.argv[:2] for s in plan.steps] == [["kraft", "configure"], ["make", "prepare"], ["kraft", "-v"]]
+    assert "--compartmentalize" in plan.steps[-1].argv
+    assert plan.env == {"LIBLWIP_CFLAGS_EXTRA": "-fsanitize=undefined"}
