@@ -41,6 +41,19 @@ class FlexApp(App):
         self._main_thread = threading.get_ident()
         session.subscribe(self._on_session_event)
 
+    @functools.cached_property
+    def benchmarks(self):
+        """(BenchDB, Estimator), loaded once; an unreadable user file leaves the shipped data."""
+        from flexui.model.benchdata import BenchDB
+        from flexui.model.estimator import Estimator
+
+        try:
+            db = BenchDB.load()
+        except InputError as e:
+            self.notify(str(e.problems[0]), severity="warning", timeout=12)
+            db = BenchDB.load(user_dir=Path("/nonexistent"))
+        return db, Estimator(db)
+
     def on_mount(self) -> None:
         self.switch_mode(self._initial_mode)
         for note in self._notes:
@@ -106,7 +119,10 @@ def register_modes() -> None:
     from flexui.screens.menuconfig import MenuconfigScreen
     from flexui.screens.presets import PresetsScreen
 
-    FlexApp.MODES.update({"kconfig": MenuconfigScreen, "presets": PresetsScreen})
+    from flexui.screens.compartments import CompartmentsScreen
+
+    FlexApp.MODES.update({"kconfig": MenuconfigScreen, "compartments": CompartmentsScreen,
+                          "presets": PresetsScreen})
 
 
 register_modes()

@@ -41,22 +41,24 @@ class NameDialog(ModalScreen[tuple[str, str] | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, title: str, name: str = "", description: str = "",
-                 check=lambda name: None) -> None:
+                 check=lambda name: None, *, with_description: bool = True, ok: str = "Save") -> None:
         super().__init__()
         self._title, self._name, self._description, self._check = title, name, description, check
+        self._with_description, self._ok = with_description, ok
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(self._title, classes="dialog-text")
             yield Input(self._name, placeholder="name", id="name")
-            yield Input(self._description, placeholder="description (optional)", id="description")
+            yield Input(self._description, placeholder="description (optional)", id="description",
+                        classes="" if self._with_description else "hidden")
             yield Static("", id="dialog-error")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Save", variant="primary", id="ok")
+                yield Button(self._ok, variant="primary", id="ok")
                 yield Button("Cancel", id="cancel")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "name":
+        if event.input.id == "name" and self._with_description:
             self.query_one("#description", Input).focus()
         else:
             self._submit()

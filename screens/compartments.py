@@ -1,0 +1,419 @@
+"""The Compartments screen: design the isolation of the image.
+
+Compartments are columns of library chips. Chips are dragged between columns
+with the mouse (screens/dragdrop.py) or moved with the keyboard; every edit
+goes through `Session.edit_isolation`, so the Kconfig symbols follow and
+undo covers it. Validation problems are shown next to what they concern.
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, HorizontalScroll, Vertical, VerticalScroll
+from textual.widgets import Checkbox, Label, Select, Static
+
+from flexui.model.app_libraries import AppLibrary, app_libraries
+from flexui.model.isolation import DRIVER_LABELS, DRIVERS, MAX_COMPARTMENTS, Hardening, IsolationConfig
+from flexui.model.problems import Problem
+from flexui.model.session import SessionEvent
+from flexui.screens.base import SessionScreen
+from flexui.screens.dialogs import ConfirmDialog, NameDialog
+from flexui.screens.dragdrop import Draggable, DropZone
+from flexui.screens.safety_line import SafetyLine
+
+HARDENING_KEYS = (("ubsan", "U"), ("kasan", "K"), ("stack_protector", "P"))
+MECHANISM_NOTES = {
+    "intel-pku": "Intel MPK: up to 15 compartments in one address space; needs tlsf. "
+                 "Hardening: U UBSan, K KASan, P stack protector.",
+    "vmept": "VM/EPT: one VM per compartment, gates are inter-VM calls (462 cycles, Fig. 11); "
+             "run with FlexOS's patched QEMU.",
+    "fcalls": "Function calls: no isolation, the baseline to measure against (2 cycles per gate).",
+}
+
+
+class ChipList(VerticalScroll, can_focus=False):
+    """Scrolls with the mouse wheel; keys stay with the screen."""
+
+
+class Columns(HorizontalScroll, can_focus=False):
+    """Scrolls with the mouse wheel; keys stay with the screen."""
+
+
+class LibraryChip(Draggable):
+    """One library: its name, core marker, hardening and any problem."""
+
+    def __init__(self, lib: AppLibrary, hardening: Hardening, problems: list[Problem]) -> None:
+        self.lib, self.hardening, self.problems = lib, hardening, problems
+        super().__init__(self._text(), id=f"lib-{lib.name}", classes="chip", markup=False)
+        self.set_class(bool(problems), "-problem")
+        self.set_class(hardening.any, "-hardened")
+        self.set_class(not lib.in_kraft, "-unplaced")
+
+    def _text(self) -> str:
+        marks = "".join(key if getattr(self.hardening, field) else "-" for field, key in HARDENING_KEYS)
+        core = " ◆" if self.lib.is_core else ""
+        warn = " ⚠" if self.problems else ""
+        tag = f"  [{marks}]" if self.hardening.any else ""
+        return f"{self.lib.name}{core}{tag}{warn}"
+
+    def ghost_text(self) -> str:
+        return f"⇢ {self.lib.name}"
+
+    def on_click(self) -> None:
+        self.screen.select(self.lib.name)
+
+
+class CompartmentColumn(DropZone):
+    def __init__(self, index: int, name: str, default: bool, problems: list[Problem]) -> None:
+        super().__init__(id=f"comp-{name}", classes="column")
+        self.index, self.comp_name, self.default, self.problems = index, name, default, problems
+
+    def compose(self) -> ComposeResult:
+        star = "  ★ default" if self.default else ""
+        yield Label(f"{self.index + 1}. {self.comp_name}{star}", classes="column-title")
+        yield ChipList(classes="chips")
+        yield Static("\n".join(f"⚠ {p.message}" for p in self.problems), classes="column-problems",
+                     markup=False)
+
+
+class NewCompartmentZone(DropZone):
+    def compose(self) -> ComposeResult:
+        yield Static("+ drop a library here\n  for a new compartment\n  (or press n)", classes="new-zone-text")
+
+
+class CompartmentsScreen(SessionScreen):
+    MODE = "compartments"
+    CSS_PATH = "compartments.tcss"
+    AUTO_FOCUS = None
+    BINDINGS = [
+        Binding("left,h", "select_column(-1)", "Left", show=False),
+        Binding("right,l", "select_column(1)", "Right", show=False),
+        Binding("up,k", "select_row(-1)", "Up", show=False),
+        Binding("down,j", "select_row(1)", "Down", show=False),
+        Binding("shift+left,less_than_sign", "move(-1)", "Move ←"),
+        Binding("shift+right,greater_than_sign", "move(1)", "Move →"),
+        *[Binding(str(n), f"move_to({n})", f"Move to compartment {n}", show=False) for n in range(1, 10)],
+        Binding("n", "new_compartment", "New comp."),
+        Binding("r", "rename", "Rename", show=False),
+        Binding("x", "remove", "Remove comp.", show=False),
+        Binding("d", "set_default", "Default", show=False),
+        Binding("space", "harden", "Harden"),
+        Binding("U", "toggle_hardening('ubsan')", "UBSan", show=False),
+        Binding("K", "toggle_hardening('kasan')", "KASan", show=False),
+        Binding("P", "toggle_hardening('stack_protector')", "Stack protector", show=False),
+        Binding("m", "cycle_mechanism", "Mechanism"),
+        Binding("g", "toggle_stacks", "Gate type", show=False),
+        Binding("D", "toggle_dss", "DSS", show=False),
+        Binding("s", "save", "Save"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.selected: str | None = None
+
+    # -- layout -----------------------------------------------------------------
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="compartments-body"):
+            with Horizontal(id="mechanism-bar"):
+                yield Label("Mechanism", classes="bar-label")
+                yield Select([(DRIVER_LABELS[d], d) for d in DRIVERS], allow_blank=False, id="driver")
+                yield Select([("private stacks", "private"), ("shared stacks", "shared")],
+                             allow_blank=False, id="stacks")
+                yield Checkbox("DSS", id="dss")
+            yield Static(id="mechanism-note", markup=False)
+            yield SafetyLine(id="safety-summary")
+            yield Columns(id="columns")
+            yield Static(id="problems", markup=False)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.refresh_from_session(None)
+
+    def refresh_from_session(self, event: SessionEvent | None) -> None:
+        self.call_after_refresh(self._rebuild)
+
+    async def _rebuild(self) -> None:
+        iso = self.session.iso
+        problems = self.session.problems()
+        by_subject: dict[str, list[Problem]] = {}
+        for p in problems:
+            by_subject.setdefault(p.subject, []).append(p)
+        self._sync_mechanism(iso, by_subject)
+        libs = app_libraries(self.session)
+        names = {lib.name for lib in libs}
+        if self.selected not in names:
+            self.selected = libs[0].name if libs else None
+        columns = self.query_one(Columns)
+        scroll_x = columns.scroll_x
+        await columns.remove_children()
+        new_columns = []
+        chips: dict[str, list[LibraryChip]] = {c.name: [] for c in iso.compartments}
+        default = iso.default_compartment
+        for lib in libs:
+            where = iso.compartment_of(lib.name) if lib.in_kraft else (default.name if default else None)
+            lib_obj = iso.libraries.get(lib.name)
+            chip = LibraryChip(lib, lib_obj.hardening if lib_obj else Hardening(), by_subject.get(lib.name, []))
+            chip.set_class(lib.name == self.selected, "-selected")
+            chips.setdefault(where or "?", []).append(chip)
+        for i, comp in enumerate(iso.compartments):
+            column_problems = by_subject.get(comp.name, []) + [
+                p for lib in chips.get(comp.name, []) for p in lib.problems]
+            new_columns.append(CompartmentColumn(i, comp.name, comp.default, column_problems))
+        await columns.mount(*new_columns, NewCompartmentZone(id="new-compartment", classes="column"))
+        for column in new_columns:
+            await column.query_one(".chips").mount(*chips.get(column.comp_name, []))
+        orphans = [c for key, cs in chips.items() if key not in {x.name for x in iso.compartments} for c in cs]
+        if orphans and new_columns:
+            await new_columns[0].query_one(".chips").mount(*orphans)
+        columns.scroll_to(x=scroll_x, animate=False)
+        self.query_one("#problems", Static).update(self._problem_text(problems))
+        self.query_one(SafetyLine).show(self.session)
+
+    def _sync_mechanism(self, iso: IsolationConfig, by_subject: dict[str, list[Problem]]) -> None:
+        with self.prevent(Select.Changed, Checkbox.Changed):
+            self.query_one("#driver", Select).value = iso.driver
+            stacks = self.query_one("#stacks", Select)
+            stacks.value = "shared" if iso.shared_stacks else "private"
+            stacks.disabled = iso.driver != "intel-pku"
+            dss = self.query_one("#dss", Checkbox)
+            dss.value = iso.dss
+            dss.disabled = iso.driver != "intel-pku" or iso.shared_stacks
+        notes = [MECHANISM_NOTES[iso.driver]] if iso.driver in MECHANISM_NOTES else []
+        notes += [f"⚠ {p.message}" for key in ("dss", "stacks", "tlsf", "heap_size") for p in by_subject.get(key, [])]
+        self.query_one("#mechanism-note", Static).update("\n".join(notes))
+
+    @staticmethod
+    def _problem_text(problems: list[Problem]) -> str:
+        if not problems:
+            return "✓ no problems: this configuration can be built"
+        errors = [p for p in problems if p.severity == "error"]
+        head = f"{len(errors)} problem(s) to fix before building" if errors else "warnings"
+        return head + ":\n" + "\n".join(f"  {'⚠' if p.severity == 'error' else '·'} {p.message}" for p in problems)
+
+    # -- selection ---------------------------------------------------------------
+    def select(self, name: str | None) -> None:
+        self.selected = name
+        for chip in self.query(LibraryChip):
+            chip.set_class(chip.lib.name == name, "-selected")
+            if chip.lib.name == name:
+                chip.scroll_visible()
+
+    def _grid(self) -> list[list[str]]:
+        return [[chip.lib.name for chip in column.query(LibraryChip)] for column in self.query(CompartmentColumn)]
+
+    def _position(self) -> tuple[int, int] | None:
+        for c, names in enumerate(self._grid()):
+            if self.selected in names:
+                return c, names.index(self.selected)
+        return None
+
+    def action_select_column(self, delta: int) -> None:
+        grid, pos = self._grid(), self._position()
+        if pos is None:
+            return
+        c = pos[0] + delta
+        while 0 <= c < len(grid) and not grid[c]:
+            c += delta
+        if 0 <= c < len(grid):
+            self.select(grid[c][min(pos[1], len(grid[c]) - 1)])
+
+    def action_select_row(self, delta: int) -> None:
+        grid, pos = self._grid(), self._position()
+        if pos is None:
+            return
+        column = grid[pos[0]]
+        self.select(column[max(0, min(len(column) - 1, pos[1] + delta))])
+
+    # -- moves ------------------------------------------------------------------
+    def move_library(self, name: str, compartment: str) -> None:
+        def move(iso: IsolationConfig) -> list[str]:
+            if name not in iso.libraries:
+                iso.add_library(name)
+            return iso.move_library(name, compartment)
+
+        moved = self.session.edit_isolation(f"move {name} to {compartment}", move)
+        together = [m for m in moved if m != name]
+        if together:
+            self.notify(f"{', '.join(together)} moved with {name}: FlexOS keeps them in one compartment",
+                        title="Coupled libraries")
+        self.selected = name
+
+    def action_move(self, delta: int) -> None:
+        pos = self._position()
+        comps = self.session.iso.compartments
+        if pos is None:
+            return
+        target = pos[0] + delta
+        if 0 <= target < len(comps):
+            self.move_library(self.selected, comps[target].name)
+
+    def action_move_to(self, number: int) -> None:
+        comps = self.session.iso.compartments
+        if self.selected is None:
+            return
+        if number - 1 < len(comps):
+            self.move_library(self.selected, comps[number - 1].name)
+        else:
+            self.notify(f"there is no compartment {number}; press n to add one", severity="warning")
+
+    @on(Draggable.Dropped)
+    def _dropped(self, message: Draggable.Dropped) -> None:
+        chip = message.draggable
+        if not isinstance(chip, LibraryChip):
+            return
+        self.select(chip.lib.name)
+        zone = message.zone
+        if isinstance(zone, CompartmentColumn):
+            if self.session.iso.compartment_of(chip.lib.name) != zone.comp_name or not chip.lib.in_kraft:
+                self.move_library(chip.lib.name, zone.comp_name)
+        elif zone is None or isinstance(zone, NewCompartmentZone):
+            self.action_new_compartment()
+
+    # -- compartments -----------------------------------------------------------
+    def _name_check(self, current: str | None = None):
+        taken = {c.name for c in self.session.iso.compartments} - {current}
+
+        def check(name: str) -> str | None:
+            if not name or not name.replace("-", "").replace("_", "").isalnum():
+                return "use letters, digits, - and _"
+            if name in taken:
+                return f"{name} exists already"
+            return None
+        return check
+
+    def action_new_compartment(self) -> None:
+        iso = self.session.iso
+        limit = MAX_COMPARTMENTS.get(iso.driver)
+        if limit is not None and len(iso.compartments) >= limit:
+            self.notify(f"{DRIVER_LABELS[iso.driver]} allows at most {limit} compartments", severity="error")
+            return
+        suggestion = f"comp{len(iso.compartments) + 1}"
+        lib = self.selected
+        title = f"New compartment (with {lib} in it)" if lib else "New compartment"
+
+        def done(result: tuple[str, str] | None) -> None:
+            if result is None:
+                return
+            name = result[0]
+
+            def add(iso: IsolationConfig) -> list[str]:
+                iso.add_compartment(name)
+                if lib is None:
+                    return []
+                if lib not in iso.libraries:
+                    iso.add_library(lib)
+                return iso.move_library(lib, name)
+
+            moved = self.session.edit_isolation(f"new compartment {name}", add)
+            if len([m for m in moved if m != lib]):
+                self.notify(f"{', '.join(m for m in moved if m != lib)} moved with {lib}", title="Coupled libraries")
+
+        self.app.push_screen(NameDialog(title, name=suggestion, check=self._name_check(),
+                                        with_description=False, ok="Create"), done)
+
+    def _selected_compartment(self) -> str | None:
+        return self.session.iso.compartment_of(self.selected) if self.selected else None
+
+    def action_rename(self) -> None:
+        old = self._selected_compartment()
+        if old is None:
+            return
+
+        def done(result: tuple[str, str] | None) -> None:
+            if result and result[0] != old:
+                self.session.edit_isolation(f"rename {old} to {result[0]}",
+                                            lambda iso: iso.rename_compartment(old, result[0]))
+
+        self.app.push_screen(NameDialog(f"Rename compartment {old}", name=old, check=self._name_check(old),
+                                        with_description=False, ok="Rename"), done)
+
+    def action_remove(self) -> None:
+        name = self._selected_compartment()
+        iso = self.session.iso
+        if name is None:
+            return
+        if iso.default_compartment is not None and iso.default_compartment.name == name:
+            self.notify("the default compartment cannot be removed; make another one the default (d)",
+                        severity="error")
+            return
+
+        def done(yes: bool) -> None:
+            if yes:
+                self.session.edit_isolation(f"remove {name}", lambda iso: iso.remove_compartment(name))
+
+        members = ", ".join(iso.members(name)) or "no libraries"
+        self.app.push_screen(ConfirmDialog(f"Remove compartment {name}? Its libraries ({members}) "
+                                           "go to the default compartment.", yes="Remove"), done)
+
+    def action_set_default(self) -> None:
+        name = self._selected_compartment()
+        if name is not None:
+            self.session.edit_isolation(f"default {name}", lambda iso: iso.set_default(name))
+
+    # -- hardening and mechanism --------------------------------------------------
+    def _set_hardening(self, make) -> None:
+        name = self.selected
+        if name is None:
+            return
+
+        def edit(iso: IsolationConfig) -> None:
+            lib = iso.libraries.get(name) or iso.add_library(name)
+            iso.set_hardening(name, make(lib.hardening))
+
+        self.session.edit_isolation(f"hardening of {name}", edit)
+
+    def action_harden(self) -> None:
+        self._set_hardening(lambda h: Hardening() if h.all else Hardening.full())
+
+    def action_toggle_hardening(self, field: str) -> None:
+        from dataclasses import replace
+
+        self._set_hardening(lambda h: replace(h, **{field: not getattr(h, field)}))
+
+    def action_cycle_mechanism(self) -> None:
+        driver = DRIVERS[(DRIVERS.index(self.session.iso.driver) + 1) % len(DRIVERS)]
+        self.session.edit_isolation(f"mechanism {driver}", lambda iso: iso.set_driver(driver))
+
+    def action_toggle_stacks(self) -> None:
+        shared = not self.session.iso.shared_stacks
+        self.session.edit_isolation("gate type", lambda iso: iso.set_shared_stacks(shared))
+
+    def action_toggle_dss(self) -> None:
+        dss = not self.session.iso.dss
+
+        def edit(iso: IsolationConfig) -> None:
+            iso.dss = dss
+        self.session.edit_isolation("data shadow stacks", edit)
+
+    @on(Select.Changed, "#driver")
+    def _driver_changed(self, event: Select.Changed) -> None:
+        if event.value != self.session.iso.driver:
+            self.session.edit_isolation(f"mechanism {event.value}", lambda iso: iso.set_driver(event.value))
+
+    @on(Select.Changed, "#stacks")
+    def _stacks_changed(self, event: Select.Changed) -> None:
+        shared = event.value == "shared"
+        if shared != self.session.iso.shared_stacks:
+            self.session.edit_isolation("gate type", lambda iso: iso.set_shared_stacks(shared))
+
+    @on(Checkbox.Changed, "#dss")
+    def _dss_changed(self, event: Checkbox.Changed) -> None:
+        if event.value != self.session.iso.dss:
+            self.action_toggle_dss()
+
+    def action_save(self) -> None:
+        """Saving never waits for validation: work in progress is kept, with a warning."""
+        try:
+            written = self.session.save()
+        except OSError as e:
+            self.notify(f"Not saved: {e}", severity="error", timeout=10)
+            return
+        names = ", ".join(p.name for p in written) or "nothing (files were up to date)"
+        errors = [p for p in self.session.problems() if p.severity == "error"]
+        if errors:
+            self.notify(f"Saved {names}, with {len(errors)} problem(s) to fix before building: "
+                        f"{errors[0].message}", severity="warning", timeout=8)
+        else:
+            self.notify(f"Saved: {names}", timeout=4)

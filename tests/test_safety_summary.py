@@ -1,0 +1,34 @@
+"""The summary line every screen shows, and the next safer steps of the Safety screen."""
+
+from __future__ import annotations
+
+from flexui.model.benchdata import BenchDB
+from flexui.model.design import DesignPoint
+from flexui.model.estimator import Estimator
+from flexui.model.safety_summary import next_safer_steps, summarize
+
+TWO = DesignPoint.from_key("lwip|newlib,pthread-embedded,redis,tlsf,uksched,ukschedcoop;;mpk-dss")
+
+
+def test_measured_configuration_with_its_position(tmp_path):
+    db = BenchDB.load(user_dir=tmp_path)
+    s = summarize("redis", TWO, db)
+    measured = db.lookup("redis", "GET", TWO)
+    assert s.estimate.kind == "measured" and s.estimate.value == measured.mean
+    assert s.safer + s.less_safe < s.compared == 80 and s.less_safe >= 1
+    assert s.overhead > 0 and "measured" in s.line() and "safer: " in s.line()
+
+
+def test_an_app_without_data_says_so(tmp_path):
+    s = summarize("myapp", TWO, BenchDB.load(user_dir=tmp_path))
+    assert s.estimate is None and "no benchmark data" in s.line()
+
+
+def test_next_safer_steps_are_one_step_safer_and_cheapest_first(tmp_path):
+    db = BenchDB.load(user_dir=tmp_path)
+    est = Estimator(db)
+    steps = next_safer_steps(summarize("redis", TWO, db, est), est)
+    assert {"harden lwip", "mechanism ept"} <= {s.what for s in steps}
+    values = [s.estimate.value for s in steps]
+    assert values == sorted(values, reverse=True)
+    assert not any(s.what == "harden tlsf" for s in steps)  # no data on hardening tlsf: not offered
