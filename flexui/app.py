@@ -120,9 +120,10 @@ def register_modes() -> None:
     from flexui.screens.presets import PresetsScreen
 
     from flexui.screens.compartments import CompartmentsScreen
+    from flexui.screens.safety import SafetyScreen
 
     FlexApp.MODES.update({"kconfig": MenuconfigScreen, "compartments": CompartmentsScreen,
-                          "presets": PresetsScreen})
+                          "safety": SafetyScreen, "presets": PresetsScreen})
 
 
 register_modes()

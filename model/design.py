@@ -115,3 +115,45 @@ class DesignPoint:
         layout = canonical_layout(g.split(",") for g in layout_text.split("|") if g)
         hardened = frozenset(h for h in hard_text.split(",") if h)
         return cls(layout, hardened, mechanism)
+
+
+def apply_point(iso: IsolationConfig, point: DesignPoint) -> None:
+    """Make `iso` realise `point`: mechanism, compartments, full hardening of its libraries.
+
+    The group holding the current default compartment's libraries (or the
+    largest) stays the default and keeps its name; libraries the point does
+    not mention stay in the default compartment; each other group keeps the
+    compartment that already holds most of it, then free and new ones are used.
+    """
+    from .isolation import Hardening
+
+    driver = {"ept": "vmept", "fcalls": "fcalls"}.get(point.mechanism, "intel-pku")
+    if not iso.compartments:
+        iso.add_compartment()
+    iso.set_driver(driver)
+    iso.set_shared_stacks(point.mechanism == "mpk-shared")
+    iso.dss = point.mechanism == "mpk-dss"
+    default = iso.default_compartment or iso.compartments[0]
+    current = {lib for lib in point.libraries if iso.compartment_of(lib) == default.name}
+    groups = sorted(point.layout, key=lambda g: (-len(g & current), -len(g), sorted(g)))
+    free = [c.name for c in iso.compartments if c is not default]
+    names = [default.name]
+    for group in groups[1:]:
+        best = max(free, key=lambda n: sum(iso.compartment_of(lib) == n for lib in group), default=None)
+        if best is not None and any(iso.compartment_of(lib) == best for lib in group):
+            free.remove(best)
+            names.append(best)
+        else:
+            names.append("")
+    for i, name in enumerate(names):
+        if not name:
+            names[i] = free.pop(0) if free else iso.add_compartment().name
+    for group, name in zip(groups, names):
+        for lib in group:
+            if lib not in iso.libraries:
+                iso.add_library(lib)
+            iso.libraries[lib].compartment = name
+    for comp in [c for c in iso.compartments if c.name not in names]:
+        iso.remove_compartment(comp.name)
+    for lib in point.libraries:
+        iso.set_hardening(lib, Hardening.full() if lib in point.hardened else Hardening())

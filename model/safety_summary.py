@@ -89,8 +89,8 @@ def next_safer_steps(summary: SafetySummary, estimator: Estimator) -> list[Step]
     for p in safer_steps(summary.point, measured_hardening, coupled=coupled):
         est = estimator.estimate(summary.app, summary.metric, p)
         steps.append(Step(p, est, _describe(summary.point, p)))
-    better = (lambda s: -s.estimate.value) if model.higher_is_better else (lambda s: s.estimate.value)
-    return sorted(steps, key=better)
+    sign = -1 if model.higher_is_better else 1
+    return sorted(steps, key=lambda s: (sign * s.estimate.value, s.what, s.point.key()))
 
 
 def _describe(a: DesignPoint, b: DesignPoint) -> str:
@@ -99,4 +99,5 @@ def _describe(a: DesignPoint, b: DesignPoint) -> str:
     if b.mechanism != a.mechanism:
         return f"mechanism {b.mechanism}"
     new = [g for g in b.layout if g not in a.layout]
-    return "isolate " + " | ".join(",".join(sorted(g)) for g in sorted(new, key=len)[:1])
+    smallest = min(new, key=lambda g: (len(g), sorted(g)))
+    return "isolate " + ",".join(sorted(smallest))

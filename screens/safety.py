@@ -1,0 +1,226 @@
+"""The Safety screen: what the configuration costs, how safe it is, and what to pick under a budget.
+
+Renders `model/safety_summary`, `model/exploration` and `model/order_dot`
+results for the session's configuration; loading a configuration from the
+budget list or a safer step is one undoable session edit.
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import DataTable, Input, Label, Select, Static
+
+from flexui.model.config_space import ConfigSpace
+from flexui.model.design import MECHANISM_LABELS, DesignPoint, apply_point
+from flexui.model.estimator import project
+from flexui.model.exploration import feasible_from_values, safest_within_budget
+from flexui.model.order_dot import to_dot, write_dot
+from flexui.model.safety_order import ORDERS, lt
+from flexui.model.safety_summary import SafetySummary, next_safer_steps, summarize
+from flexui.model.session import SessionEvent
+from flexui.screens.base import SessionScreen
+
+
+def short(point: DesignPoint) -> str:
+    groups = sorted(point.layout, key=lambda g: (-len(g), sorted(g)))
+    layout = " | ".join(",".join(sorted(g)) for g in groups[1:]) or "one compartment"
+    hard = ",".join(sorted(point.hardened)) or "-"
+    return f"isolated: {layout}; hardened: {hard}; {MECHANISM_LABELS[point.mechanism]}"
+
+
+def fmt(value: float) -> str:
+    return f"{value / 1e6:.2f}M" if value >= 1e6 else f"{value / 1e3:.0f}k" if value >= 1e3 else f"{value:.3g}"
+
+
+def parse_budget(text: str) -> float | None:
+    t = text.strip().lower()
+    scale = {"k": 1e3, "m": 1e6}
+    try:
+        value = float(t[:-1]) * scale[t[-1]] if t and t[-1] in scale else float(t)
+    except ValueError:
+        return None
+    return value if value > 0 else None
+
+
+class SafetyScreen(SessionScreen):
+    MODE = "safety"
+    CSS_PATH = "safety.tcss"
+    AUTO_FOCUS = "#steps"
+    BINDINGS = [
+        Binding("b", "focus_budget", "Budget"),
+        Binding("e", "export", "Export dot/SVG"),
+        Binding("o", "cycle_order", "Order"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.order = "product"
+        self.summary: SafetySummary | None = None
+        self._answer: list[DesignPoint] = []
+        self._steps: list[DesignPoint] = []
+
+    def compose_body(self) -> ComposeResult:
+        with VerticalScroll(id="safety-body"):
+            yield Static(id="estimate", markup=False)
+            with Horizontal(id="safety-controls"):
+                yield Label("Metric", classes="bar-label")
+                yield Select([], allow_blank=True, id="metric")
+                yield Label("Order", classes="bar-label")
+                yield Select([(o, o) for o in ORDERS], value="product", allow_blank=False, id="order")
+                yield Label("Budget", classes="bar-label")
+                yield Input(placeholder="e.g. 500k, Enter", id="budget")
+            with Horizontal(id="safety-tables"):
+                with Vertical(classes="half"):
+                    yield Label("Next safer steps (Enter loads one)", classes="table-title")
+                    yield DataTable(id="steps", cursor_type="row", zebra_stripes=True)
+                with Vertical(classes="half"):
+                    yield Label("Safest configurations within the budget (Enter loads one)",
+                                classes="table-title", id="budget-title")
+                    yield DataTable(id="budget-table", cursor_type="row", zebra_stripes=True)
+            yield Static(id="neighbourhood", markup=False)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        db, _ = self.app.benchmarks
+        metrics = db.metrics(self.session.app_name)
+        select = self.query_one("#metric", Select)
+        select.set_options([(m, m) for m in metrics])
+        if metrics:
+            with self.prevent(Select.Changed):
+                select.value = summarize(self.session.app_name, DesignPoint.of(self.session.iso), db).metric
+        self.refresh_from_session(None)
+
+    @property
+    def metric(self) -> str | None:
+        value = self.query_one("#metric", Select).value
+        return value if isinstance(value, str) else None
+
+    def refresh_from_session(self, event: SessionEvent | None) -> None:
+        db, estimator = self.app.benchmarks
+        point = DesignPoint.of(self.session.iso)
+        self.summary = summary = summarize(self.session.app_name, point, db, estimator, self.metric, self.order)
+        lines = [summary.line()]
+        if summary.estimate is not None:
+            e = summary.estimate
+            lines.append(f"{e.basis}; range {fmt(e.low)} to {fmt(e.high)} {e.unit}")
+            if summary.baseline is not None:
+                lines.append(f"baseline (one compartment, nothing hardened): {fmt(summary.baseline.value)} "
+                             f"{summary.baseline.unit}")
+        lines.append(f"this configuration: {short(summary.point)}")
+        self.query_one("#estimate", Static).update("\n".join(lines))
+        self._fill_steps(summary)
+        self._fill_neighbourhood(summary)
+        budget = parse_budget(self.query_one("#budget", Input).value)
+        if budget is not None:
+            self._fill_budget(budget)
+
+    def _fill_steps(self, summary: SafetySummary) -> None:
+        table = self.query_one("#steps", DataTable)
+        table.clear(columns=True)
+        table.add_columns("step", "value", "kind", "slower")
+        self._steps = []
+        if summary.estimate is None:
+            return
+        _, estimator = self.app.benchmarks
+        for step in next_safer_steps(summary, estimator):
+            change = step.estimate.relative_to(summary.estimate)
+            table.add_row(step.what, fmt(step.estimate.value), step.estimate.kind, f"{change:+.0%}")
+            self._steps.append(step.point)
+
+    def _measured(self) -> dict[DesignPoint, float]:
+        db, _ = self.app.benchmarks
+        return {m.point: m.mean for m in db.series(self.session.app_name, self.summary.metric)} \
+            if self.summary and self.summary.metric else {}
+
+    def _fill_neighbourhood(self, summary: SafetySummary) -> None:
+        values = self._measured()
+        if not values:
+            self.query_one("#neighbourhood", Static).update("")
+            return
+        here = summary.point
+        above = [p for p in values if lt(here, p, self.order)]
+        below = [p for p in values if lt(p, here, self.order)]
+        covers_up = [p for p in above if not any(lt(q, p, self.order) for q in above)]
+        covers_down = [p for p in below if not any(lt(p, q, self.order) for q in below)]
+        lines = [f"Safety order around this configuration ({self.order} order, measured configurations):"]
+        lines += [f"   ▲ {fmt(values[p]):>6}  {short(p)}" for p in sorted(covers_up, key=lambda p: -values[p])[:6]]
+        mark = fmt(values[here]) if here in values else "  —"
+        lines.append(f" ► {mark:>7}  {short(here)}   ({len(above)} safer, {len(below)} less safe)")
+        lines += [f"   ▼ {fmt(values[p]):>6}  {short(p)}" for p in sorted(covers_down, key=lambda p: -values[p])[:6]]
+        self.query_one("#neighbourhood", Static).update("\n".join(lines))
+
+    def _fill_budget(self, budget: float) -> None:
+        values = self._measured()
+        table = self.query_one("#budget-table", DataTable)
+        table.clear(columns=True)
+        table.add_columns("value", "configuration")
+        self._answer = []
+        if not values or self.summary is None or self.summary.estimate is None:
+            return
+        points = sorted(values, key=DesignPoint.key)
+        space = ConfigSpace.spanned_by(points)
+        higher = self.summary.estimate.higher_is_better
+        answer = safest_within_budget(space, feasible_from_values(space, values.get, budget, higher), self.order)
+        self._answer = sorted(answer, key=lambda p: -values[p] if higher else values[p])
+        for p in self._answer:
+            table.add_row(fmt(values[p]), short(p))
+        self.query_one("#budget-title", Label).update(
+            f"Safest configurations with {self.summary.metric} {'>=' if higher else '<='} {fmt(budget)}: "
+            f"{len(self._answer)} (Enter loads one)")
+
+    @on(Input.Submitted, "#budget")
+    def _budget(self, event: Input.Submitted) -> None:
+        budget = parse_budget(event.value)
+        if budget is None:
+            self.notify(f"{event.value!r} is not a budget; write e.g. 500000 or 500k", severity="error")
+            return
+        self._fill_budget(budget)
+        if self._answer:
+            self.query_one("#budget-table", DataTable).focus()
+        else:
+            self.notify("no measured configuration meets this budget", severity="warning")
+
+    @on(Select.Changed, "#metric")
+    def _metric(self) -> None:
+        self.refresh_from_session(None)
+
+    @on(Select.Changed, "#order")
+    def _order(self, event: Select.Changed) -> None:
+        self.order = str(event.value)
+        self.refresh_from_session(None)
+
+    def action_focus_budget(self) -> None:
+        self.query_one("#budget", Input).focus()
+
+    def action_cycle_order(self) -> None:
+        self.query_one("#order", Select).value = ORDERS[(ORDERS.index(self.order) + 1) % len(ORDERS)]
+
+    @on(DataTable.RowSelected)
+    def _load(self, event: DataTable.RowSelected) -> None:
+        chosen = self._answer if event.data_table.id == "budget-table" else self._steps
+        if event.cursor_row >= len(chosen):
+            return
+        point = chosen[event.cursor_row]
+        self.session.edit_isolation(f"load {short(point)}", lambda iso: apply_point(iso, point))
+        self.notify(f"loaded: {short(point)}", timeout=5)
+
+    def action_export(self) -> None:
+        values = self._measured()
+        if not values or self.summary is None:
+            self.notify("no benchmark data for this app: nothing to draw", severity="warning")
+            return
+        here = project(self.summary.point, frozenset().union(*(p.libraries for p in values)))
+        near = [p for p in values if p == here or lt(p, here, self.order) or lt(here, p, self.order)]
+        if here not in near:
+            near.append(here)
+        path = self.session.app_dir / "safety-order.dot"
+        try:
+            svg = write_dot(path, to_dot(sorted(near, key=DesignPoint.key), order=self.order,
+                                         highlight={here}, title=f"{self.session.app_name} safety order"))
+        except (OSError, RuntimeError) as e:
+            self.notify(f"export failed: {e}", severity="error")
+            return
+        self.notify(f"wrote {path}" + (f" and {svg.name}" if svg else " (install graphviz for SVG)"), timeout=8)
