@@ -33,9 +33,11 @@ class FlexApp(App):
         Binding("ctrl+y", "redo", "Redo", show=False),
     ]
 
-    def __init__(self, session: Session, mode: str = "kconfig", notes: list[str] = ()) -> None:
+    def __init__(self, session: Session, mode: str = "kconfig", notes: list[str] = (),
+                 build_commands: list[list[str]] | None = None) -> None:
         super().__init__()
         self.session = session
+        self.build_commands = build_commands
         self._notes = list(notes)
         self._initial_mode = mode if mode in self.MODES else next(iter(self.MODES))
         self._main_thread = threading.get_ident()
@@ -120,10 +122,11 @@ def register_modes() -> None:
     from flexui.screens.presets import PresetsScreen
 
     from flexui.screens.compartments import CompartmentsScreen
+    from flexui.screens.build_run import BuildRunScreen
     from flexui.screens.safety import SafetyScreen
 
     FlexApp.MODES.update({"kconfig": MenuconfigScreen, "compartments": CompartmentsScreen,
-                          "safety": SafetyScreen, "presets": PresetsScreen})
+                          "safety": SafetyScreen, "build": BuildRunScreen, "presets": PresetsScreen})
 
 
 register_modes()
@@ -155,7 +158,8 @@ def open_session(app_dir: Path, *, workdir: Workdir, preset: Preset | None = Non
     return session, notes
 
 
-def run_app(app_dir: Path, *, workdir: Workdir, preset: Preset | None = None) -> int:
+def run_app(app_dir: Path, *, workdir: Workdir, preset: Preset | None = None,
+            build_commands: list[list[str]] | None = None) -> int:
     try:
         session, notes = open_session(app_dir, workdir=workdir, preset=preset)
     except (TreeError, InputError) as e:
@@ -163,5 +167,5 @@ def run_app(app_dir: Path, *, workdir: Workdir, preset: Preset | None = None) ->
         OpenFailedApp(message).run()
         return 2
     save_recent(Recent(app=str(session.app_dir), workdir=str(workdir.unikraft.parent)))
-    FlexApp(session, notes=notes).run()
+    FlexApp(session, notes=notes, build_commands=build_commands).run()
     return 0

@@ -142,6 +142,10 @@ def _open_ui(run_app: Callable[..., int], args: argparse.Namespace) -> int:
         print(f"flexui: {e}", file=sys.stderr)
         return EXIT_INVALID
     extra = {"preset": preset} if preset is not None else {}
+    if args.build_cmd:
+        import shlex
+
+        extra["build_commands"] = [shlex.split(c) for c in args.build_cmd]
     return run_app(target.app_dir, workdir=target.workdir, **extra)
 
 

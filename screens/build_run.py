@@ -1,0 +1,190 @@
+"""The Build/Run screen: build the image and boot it, with the output streamed live.
+
+Builds and runs happen in thread workers (model/build_runner, model/qemu_runner);
+their output reaches the log through `call_from_thread`, so the UI never
+blocks. Cancel/Stop set an event the runners watch; they kill the whole
+process group.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Input, Label, ProgressBar, RichLog, Static
+
+from flexui.model.build_runner import BuildResult, Progress, plan_build, run_build
+from flexui.model.design import DesignPoint
+from flexui.model.qemu_command import RunSpec
+from flexui.model.qemu_runner import RunResult
+from flexui.model.qemu_runner import run as run_qemu
+from flexui.model.session import SessionEvent
+from flexui.screens.base import SessionScreen
+from flexui.screens.dialogs import ConfirmDialog
+
+
+class BuildRunScreen(SessionScreen):
+    MODE = "build"
+    CSS_PATH = "build_run.tcss"
+    AUTO_FOCUS = None
+    BINDINGS = [
+        Binding("b", "build", "Build"),
+        Binding("B", "build(True)", "Rebuild", show=False),
+        Binding("r", "run", "Run"),
+        Binding("c,escape", "cancel", "Cancel/Stop"),
+        Binding("t", "focus_timeout", "Timeout", show=False),
+        Binding("ctrl+l", "clear_log", "Clear log", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._cancel = threading.Event()
+        self.busy: str | None = None
+        self.last_build: BuildResult | None = None
+        self.last_run: RunResult | None = None
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="build-body"):
+            with Horizontal(id="build-bar"):
+                yield Static(id="build-status", markup=False)
+                yield Label("timeout (s)", classes="bar-label")
+                yield Input("60", id="timeout", restrict=r"[0-9]*")
+            yield ProgressBar(id="build-progress", show_eta=False)
+            yield RichLog(id="build-log", max_lines=20000, wrap=False, markup=False, highlight=False)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self._status("b: build the image · r: boot it on QEMU · c: cancel or stop")
+
+    def refresh_from_session(self, event: SessionEvent | None) -> None:
+        if self.busy is None:
+            image = self._image()
+            where = f"image: {image}" if image else "no image yet: press b to build"
+            self._status(f"{where} · b build · r run · c cancel/stop")
+
+    # -- helpers ------------------------------------------------------------------
+    def _status(self, text: str) -> None:
+        self.query_one("#build-status", Static).update(text)
+
+    def _log(self, line: str) -> None:
+        self.query_one(RichLog).write(line)
+
+    def _from_thread(self, fn, *args) -> None:
+        self.app.call_from_thread(fn, *args)
+
+    def _image(self) -> Path | None:
+        build = self.session.app_dir / "build"
+        images = sorted(build.glob("*_kvm-x86_64")) if build.is_dir() else []
+        return images[0] if images else None
+
+    def _timeout(self) -> float:
+        try:
+            return max(1.0, float(self.query_one("#timeout", Input).value))
+        except ValueError:
+            return 60.0
+
+    def action_focus_timeout(self) -> None:
+        self.query_one("#timeout", Input).focus()
+
+    def action_clear_log(self) -> None:
+        self.query_one(RichLog).clear()
+
+    # -- build --------------------------------------------------------------------
+    def action_build(self, force: bool = False) -> None:
+        if self.busy:
+            self.notify(f"a {self.busy} is in progress; c cancels it", severity="warning")
+            return
+        if self.session.dirty:
+            def answer(yes: bool) -> None:
+                if yes:
+                    self.session.save()
+                    self._start_build(force)
+            self.app.push_screen(ConfirmDialog("The build uses the saved files. Save the session now and "
+                                               "build?", yes="Save and build"), answer)
+            return
+        self._start_build(force)
+
+    def _start_build(self, force: bool) -> None:
+        commands = getattr(self.app, "build_commands", None)
+        plan = plan_build(self.session.app_dir, commands=commands)
+        self.busy = "build"
+        self._cancel.clear()
+        bar = self.query_one(ProgressBar)
+        bar.update(total=len(plan.steps), progress=0)
+        self._log(f"── build of {self.session.app_name} ──")
+        self._status("building… c cancels")
+
+        def progress(p: Progress) -> None:
+            self._from_thread(self._show_progress, p)
+
+        def work() -> None:
+            result = run_build(plan, lambda line: self._from_thread(self._log, line), progress,
+                               self._cancel, force=force)
+            self._from_thread(self._build_done, result)
+
+        self.run_worker(work, thread=True, exclusive=True, group="build", name="build")
+
+    def _show_progress(self, p: Progress) -> None:
+        self.query_one(ProgressBar).update(progress=p.step - 1)
+        self._status(f"building: step {p.step}/{p.steps} ({p.step_name}) · {p.objects} objects compiled · "
+                     "c cancels")
+
+    def _build_done(self, result: BuildResult) -> None:
+        self.busy = None
+        self.last_build = result
+        bar = self.query_one(ProgressBar)
+        bar.update(progress=bar.total if result.ok else bar.progress)
+        for line in result.first_errors:
+            self._log(f"!! {line}")
+        self._status(result.describe())
+        self.notify(result.describe(), severity="information" if result.ok else "error",
+                    timeout=8)
+
+    # -- run ----------------------------------------------------------------------
+    def action_run(self) -> None:
+        if self.busy:
+            self.notify(f"a {self.busy} is in progress; c cancels it", severity="warning")
+            return
+        image = self._image()
+        if image is None:
+            self.notify("no image to run: build it first (b)", severity="error")
+            return
+        build = image.parent
+        comps = sorted(build.glob(f"{image.name}.comp[0-9]*"))
+        spec = RunSpec(image, mechanism=DesignPoint.of(self.session.iso).mechanism, timeout=self._timeout(),
+                       compartment_images=comps)
+        self.busy = "run"
+        self._cancel.clear()
+        self._log(f"── boot of {image.name} ──")
+        self._status("running… c stops the guest")
+
+        def work() -> None:
+            try:
+                result = run_qemu(spec, lambda line: self._from_thread(self._log, line), self._cancel)
+            except FileNotFoundError as e:
+                self._from_thread(self._run_failed, str(e))
+                return
+            self._from_thread(self._run_done, result)
+
+        self.run_worker(work, thread=True, exclusive=True, group="run", name="run")
+
+    def _run_failed(self, message: str) -> None:
+        self.busy = None
+        self._status(message)
+        self.notify(message, severity="error")
+
+    def _run_done(self, result: RunResult) -> None:
+        self.busy = None
+        self.last_run = result
+        extra = f"; KVM failed ({result.fell_back}), ran under emulation" if result.fell_back else ""
+        text = f"{result.describe()} ({result.accel}, {result.duration:.1f} s{extra})"
+        self._status(text)
+        self.notify(text, severity="information" if result.ok else "warning", timeout=8)
+
+    def action_cancel(self) -> None:
+        if self.busy:
+            self._cancel.set()
+            self._status(f"stopping the {self.busy}…")

@@ -1,0 +1,94 @@
+"""Build/Run screen: a stand-in build streamed with progress and cancel; our test kernel booted and stopped."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+
+from qemu_kernel_build import build_kernel
+from session_app import make_app
+
+from flexui.screens.build_run import BuildRunScreen
+
+SIZE = (120, 34)
+
+STAND_IN = r'''
+import pathlib, shutil, sys, time
+for i in range(5):
+    print(f"  CC      lib/obj{i}.o", flush=True)
+if sys.argv[1] == "sleep":
+    time.sleep(60)
+pathlib.Path("build").mkdir(exist_ok=True)
+shutil.copy(sys.argv[2], "build/redis_kvm-x86_64")
+'''
+
+
+def stand_in_app(tmp_path, mode: str, kernel):
+    script = tmp_path / "stand_in.py"
+    script.write_text(STAND_IN)
+    app = make_app(tmp_path, mode="build")
+    app.build_commands = [[sys.executable, str(script), mode, str(kernel)]]
+    return app
+
+
+async def wait_idle(pilot, screen, limit: float = 30) -> None:
+    start = time.monotonic()
+    while screen.busy and time.monotonic() - start < limit:
+        await pilot.pause(0.1)
+    await pilot.pause()
+
+
+def log_text(screen) -> str:
+    return "\n".join(str(line.text) for line in screen.query_one("#build-log").lines)
+
+
+async def test_stand_in_build_streams_then_run_boots_the_image(tmp_path):
+    kernel = build_kernel(tmp_path, 0)
+    app = stand_in_app(tmp_path, "image", kernel)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, BuildRunScreen)
+        await pilot.press("b")
+        await wait_idle(pilot, screen)
+        assert screen.last_build.ok and "lib/obj4.o" in log_text(screen)
+        assert "built redis_kvm-x86_64" in str(screen.query_one("#build-status").render())
+        await pilot.press("b")
+        await wait_idle(pilot, screen)
+        assert screen.last_build.up_to_date
+        await pilot.press("r")
+        await wait_idle(pilot, screen)
+        assert screen.last_run.ok and "PKU: yes" in log_text(screen)  # redis is MPK: protection keys
+        assert "guest exited with status 0" in str(screen.query_one("#build-status").render())
+
+
+async def test_stand_in_build_cancel_and_unsaved_session_asks_first(tmp_path):
+    app = stand_in_app(tmp_path, "sleep", tmp_path / "none")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        app.session.edit_isolation("harden lwip", lambda iso: iso.set_hardening(
+            "lwip", iso.libraries["lwip"].hardening.full()))
+        await pilot.press("b")
+        await pilot.pause()
+        await pilot.press("y")  # "Save and build"
+        await pilot.pause(1.0)
+        assert not app.session.dirty and screen.busy == "build"
+        await pilot.press("c")
+        await wait_idle(pilot, screen, 15)
+        assert screen.last_build.cancelled and "cancelled" in str(screen.query_one("#build-status").render())
+
+
+async def test_a_guest_that_never_exits_is_stopped(tmp_path):
+    app = make_app(tmp_path, mode="build")
+    (app.session.app_dir / "build").mkdir()
+    shutil.copy(build_kernel(tmp_path, 0, hang=True), app.session.app_dir / "build" / "redis_kvm-x86_64")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        await pilot.press("r")
+        await pilot.pause(1.5)
+        await pilot.press("c")
+        await wait_idle(pilot, screen, 15)
+        assert screen.last_run.stopped and "looping forever" in log_text(screen)
