@@ -31,6 +31,7 @@ from flexui.screens.kconfig_path import PathDialog
 from flexui.screens.kconfig_quit import QuitDialog
 from flexui.screens.kconfig_search import SearchDialog, SearchResult
 from flexui.screens.kconfig_value import ValueDialog
+from flexui.screens.safety_line import SafetyLine
 
 
 class MenuList(VirtualList):
@@ -115,6 +116,7 @@ class MenuconfigScreen(SessionScreen):
     def compose_body(self) -> ComposeResult:
         self.nav = MenuNavigator(self.session.kconf, costs=menu.symbol_costs())
         yield Static(id="kconfig-breadcrumb")
+        yield SafetyLine(id="safety-summary")
         yield MenuList(self.nav)
         yield Static(id="kconfig-helpbox")
 
@@ -124,6 +126,7 @@ class MenuconfigScreen(SessionScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
+        self.query_one(SafetyLine).show(self.session)
         self.menu_list.focus()
         self._redraw()
         for problem in getattr(self.session.loaded, "problems", ()):
@@ -133,6 +136,7 @@ class MenuconfigScreen(SessionScreen):
     def refresh_from_session(self, event: SessionEvent | None) -> None:
         if self.nav is None or not self.is_mounted:
             return
+        self.query_one(SafetyLine).show(self.session)
         if event is not None and event.kind in ("edit", "undo", "redo", "loaded") \
                 and not event.changes:
             self._update_chrome()
