@@ -145,7 +145,7 @@ class Plan:
 
 
 def plan(points: list[DesignPoint], oracle: Callable[[DesignPoint], float], budget: float,
-         higher_is_better: bool, order: str = "product") -> Plan:
+         higher_is_better: bool, order: str = "product", verify: bool = True) -> Plan:
     """Measure until every point is known to meet the budget or not, then answer.
 
     Each step measures the unknown point with the largest product of unknown
@@ -171,10 +171,36 @@ def plan(points: list[DesignPoint], oracle: Callable[[DesignPoint], float], budg
         for j in (below[best] if ok else above[best]):
             if state[j] is None:
                 state[j] = ok
+    if verify:
+        _verify_frontier(points, oracle, budget, higher_is_better, order, above, state, result)
     feasible = [points[i] for i in range(n) if state[i]]
     result.answer = [p for p in feasible if not any(lt(p, q, order) for q in feasible)]
     result.inferred = n - len(result.measured)
     return result
+
+
+def _verify_frontier(points, oracle, budget, higher_is_better, order, above, state, result) -> None:
+    """Measure the answer and its one-step-safer neighbours until they agree with inference.
+
+    Real data is noisy, so "safer is slower" can fail near the budget: an
+    answer inferred from a less safe point may itself miss the budget, and a
+    point inferred over budget may meet it. Measuring only around the
+    frontier catches those cases at the cost of a few extra measurements.
+    """
+    measured = {points.index(p) for p, _ in result.measured}
+    while True:
+        feasible = [i for i in range(len(points)) if state[i]]
+        answer = [i for i in feasible if not any(j != i and state[j] for j in above[i])]
+        covers = {j for i in answer for j in above[i] if j != i
+                  and not any(k not in (i, j) and k in above[i] and j in above[k] for k in above[i])}
+        todo = sorted(i for i in [*answer, *covers] if i not in measured)
+        if not todo:
+            return
+        for i in todo:
+            value = oracle(points[i])
+            result.measured.append((points[i], value))
+            measured.add(i)
+            state[i] = value >= budget if higher_is_better else value <= budget
 
 
 def exhaustive(points: list[DesignPoint], values: dict[DesignPoint, float], budget: float,

@@ -41,11 +41,12 @@ class SafetySummary:
         e = self.estimate
         band = "" if e.kind == "measured" else f" ±{(e.high - e.value) / e.value:.0%}"
         over = f" · overhead {self.overhead:+.0%}" if self.overhead is not None else ""
-        return (f"{self.app} {self.metric}: {_fmt(e.value)} {e.unit} {e.kind}{band}{over}"
+        return (f"{self.app} {self.metric}: {compact(e.value)} {e.unit} {e.kind}{band}{over}"
                 f" · safer: {self.safer} · less safe: {self.less_safe} of {self.compared} measured")
 
 
-def _fmt(value: float) -> str:
+def compact(value: float) -> str:
+    """1.07M, 888k, 0.106: readable at a glance in tables and status lines."""
     if value >= 1e6:
         return f"{value / 1e6:.2f}M"
     if value >= 1e3:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.markup import escape
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,9 +12,12 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
+from flexui.model.design import DesignPoint
 from flexui.model.preset_compare import CompareRow, compare, mechanism_label, summary
 from flexui.model.presets import NAME_PATTERN, Preset, list_presets, save_preset
 from flexui.model.problems import InputError
+from flexui.model.safety_summary import compact as fmt
+from flexui.model.safety_summary import summarize
 from flexui.model.userdirs import user_presets_dir
 from flexui.paths import shipped_presets
 from flexui.screens.base import SessionScreen
@@ -87,7 +91,8 @@ class PresetsScreen(SessionScreen):
     def on_mount(self) -> None:
         super().on_mount()
         table = self.query_one("#preset-table", DataTable)
-        table.add_columns(" ", "Preset", "App", "Mechanism", "Comp.", "Hardened", "Source")
+        table.add_columns(" ", "Preset", "App", "Estimate", "Safer/less safe", "Mechanism", "Comp.",
+                          "Hardened", "Source")
         self.reload()
         table.focus()
 
@@ -100,10 +105,15 @@ class PresetsScreen(SessionScreen):
             self.notify(str(problem), severity="warning", timeout=8)
         table = self.query_one("#preset-table", DataTable)
         table.clear()
+        db, estimator = self.app.benchmarks
         for preset in self.presets:
             iso = preset.isolation
             hardened = iso.hardened()
-            table.add_row("●" if preset.name == self.marked else "", preset.name, preset.app,
+            position = summarize(preset.app, DesignPoint.of(iso), db, estimator)
+            estimate = position.estimate
+            cost = f"{fmt(estimate.value)} {estimate.kind[0]}" if estimate else "—"
+            order = f"{position.safer}/{position.less_safe} of {position.compared}" if estimate else "—"
+            table.add_row("●" if preset.name == self.marked else "", preset.name, preset.app, cost, order,
                           mechanism_label(iso), str(len(iso.compartments)),
                           ", ".join(hardened) if hardened else "—",
                           "shipped" if preset.shipped else "yours", key=preset.name)
@@ -125,8 +135,10 @@ class PresetsScreen(SessionScreen):
                           "[b]A[/b] to list every app's presets.")
             return
         loaded = " (loaded)" if self.session.preset and self.session.preset.name == preset.name else ""
+        db, estimator = self.app.benchmarks
+        position = summarize(preset.app, DesignPoint.of(preset.isolation), db, estimator)
         lines = [f"[b]{preset.name}[/b]{loaded}", preset.description or "(no description)", "",
-                 summary(preset.isolation), ""]
+                 summary(preset.isolation), escape(position.line()), ""]
         for comp in preset.isolation.compartments:
             members = ", ".join(preset.isolation.members(comp.name)) or "(empty)"
             lines.append(f"{comp.name}{' (default)' if comp.default else ''}: {members}")

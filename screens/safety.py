@@ -20,6 +20,7 @@ from flexui.model.exploration import feasible_from_values, safest_within_budget
 from flexui.model.order_dot import to_dot, write_dot
 from flexui.model.safety_order import ORDERS, lt
 from flexui.model.safety_summary import SafetySummary, next_safer_steps, summarize
+from flexui.model.safety_summary import compact as fmt
 from flexui.model.session import SessionEvent
 from flexui.screens.base import SessionScreen
 
@@ -29,10 +30,6 @@ def short(point: DesignPoint) -> str:
     layout = " | ".join(",".join(sorted(g)) for g in groups[1:]) or "one compartment"
     hard = ",".join(sorted(point.hardened)) or "-"
     return f"isolated: {layout}; hardened: {hard}; {MECHANISM_LABELS[point.mechanism]}"
-
-
-def fmt(value: float) -> str:
-    return f"{value / 1e6:.2f}M" if value >= 1e6 else f"{value / 1e3:.0f}k" if value >= 1e3 else f"{value:.3g}"
 
 
 def parse_budget(text: str) -> float | None:

@@ -54,16 +54,39 @@ def test_plan_on_stored_redis_data_finds_the_exhaustive_answer_with_few_builds(b
     assert len(result.measured) <= 20
 
 
-def test_plan_never_measures_what_it_could_infer(tmp_path):
+def test_unchecked_plan_never_measures_what_it_could_infer(tmp_path):
     space = small_space()
     values = monotone_values(space, 1)
     points = list(values)
-    result = plan(points, values.__getitem__, 45, True)
+    result = plan(points, values.__getitem__, 45, True, verify=False)
     done = []
     for point, value in result.measured:
         for earlier, v in done:
             assert not (v < 45 and leq(earlier, point)) and not (v >= 45 and leq(point, earlier))
         done.append((point, value))
+
+
+def test_checked_plan_survives_nginx_data_where_safer_is_not_always_slower(tmp_path):
+    db = BenchDB.load(user_dir=tmp_path)
+    values = {m.point: m.mean for m in db.series("nginx", "REQ")}
+    points = sorted(values, key=lambda p: p.key())
+    truth = set(exhaustive(points, values, 60e3, True))
+    assert set(plan(points, values.__getitem__, 60e3, True, verify=False).answer) != truth
+    checked = plan(points, values.__getitem__, 60e3, True)
+    assert set(checked.answer) == truth and len(checked.measured) < len(points)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_checked_answer_is_measured_and_no_measured_safer_neighbour_meets_the_budget(seed):
+    space = small_space()
+    rng = random.Random(seed)
+    values = {p: v + rng.uniform(-10, 10) for p, v in monotone_values(space, seed).items()}
+    points = list(values)
+    result = plan(points, values.__getitem__, 45, True)
+    measured = dict(result.measured)
+    assert result.answer and all(measured[p] >= 45 for p in result.answer)
+    for p in result.answer:
+        assert not any(q != p and leq(p, q) and measured.get(q, 0) >= 45 for q in points)
 
 
 def test_space_plan_with_the_model_as_oracle_matches_the_model_answer(tmp_path):
