@@ -25,6 +25,7 @@ class FlexApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "flexui"
     MODES: dict = {}
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     BINDINGS = [
         *[Binding(key, f"switch_mode('{mode}')", label, show=False)
           for mode, label, key in SCREENS],

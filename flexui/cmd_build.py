@@ -7,16 +7,13 @@ log path printed), 2 invalid input, 1 internal failure.
 from __future__ import annotations
 
 import argparse
-import json
 import shlex
 import sys
 from pathlib import Path
 
-from flexui.model.atomic import write_atomic
-from flexui.model.build_runner import plan_build, run_build
+from flexui.model.build_runner import plan_build
 
 EXIT_BUILD_FAILED = 3
-REWRITING_FILE = "flexui-rewriting.json"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,17 +27,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="with --build: plain `make`, for images without FlexOS")
 
 
-def workdir_repos(app_dir: Path) -> list[Path]:
-    from flexui.model.workdir_git import git_repos
-
-    for parent in [app_dir, *app_dir.parents]:
-        if (parent / "unikraft").is_dir() and (parent / "apps").is_dir():
-            return git_repos(parent)
-    return []
-
-
 def run(args: argparse.Namespace) -> int:
-    from flexui.model.workdir_git import record_dict, rewritten_between, snapshot
+    from flexui.model.workdir_build import build_in_workdir
 
     app_dir = (args.app or Path.cwd()).resolve()
     if not (app_dir / "kraft.yaml").is_file() and not args.build_cmd:
@@ -48,13 +36,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     commands = [shlex.split(c) for c in args.build_cmd] if args.build_cmd else None
     plan = plan_build(app_dir, flexos=not args.plain, commands=commands)
-    repos = workdir_repos(app_dir)
-    before = snapshot(repos)
-    result = run_build(plan, lambda line: print(line, flush=True), sources=record_dict(before),
-                       force=args.force)
-    if not result.up_to_date and repos:
-        rewritten = rewritten_between(before, snapshot(repos))
-        write_atomic(plan.build_dir / REWRITING_FILE, json.dumps(rewritten, indent=1) + "\n", keep_old=False)
+    result = build_in_workdir(plan, lambda line: print(line, flush=True), force=args.force)
     print(f"flexui: {result.describe()}", file=sys.stderr)
     for line in result.first_errors:
         print(f"  {line}", file=sys.stderr)

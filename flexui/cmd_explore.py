@@ -14,11 +14,11 @@ from pathlib import Path
 from flexui.model.benchdata import BenchDB
 from flexui.model.config_space import ConfigSpace
 from flexui.model.design import DesignPoint
-from flexui.model.estimator import Estimator, project
+from flexui.model.estimator import Estimator
 from flexui.model.exploration import (feasible_from_model, feasible_from_values, maximal, members,
-                                      plan, plan_space, safest_within_budget)
+                                      plan, safest_within_budget)
 from flexui.model.order_dot import to_dot, write_dot
-from flexui.model.safety_order import ORDERS, leq
+from flexui.model.safety_order import ORDERS, count_safer, leq
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -113,7 +113,8 @@ def explore(args: argparse.Namespace) -> int:
     for point in answer:
         est = estimator.estimate(app, args.metric, point)
         rows.append({"configuration": point.key(), "label": point.label(), "value": est.value,
-                     "kind": est.kind, "low": est.low, "high": est.high, "unit": est.unit})
+                     "kind": est.kind, "low": est.low, "high": est.high, "unit": est.unit,
+                     "safer_in_space": count_safer(point, space)})
     steps = _plan(args, space, model, values, budget) if args.plan else None
     dot_path = svg = None
     if args.dot:

@@ -6,12 +6,13 @@ Exit codes: 0 done, 2 refused or invalid input (nothing changed), 1 internal.
 from __future__ import annotations
 
 import argparse
-import json
+import shutil
 import sys
 from pathlib import Path
 
-from flexui.model.workdir_git import (DEFAULT_REMOTE, Pins, WorkdirError, git_repos, init_workdir,
-                                      reset_rewriting, update_workdir)
+from flexui.model.workdir_build import load_rewriting
+from flexui.model.workdir_git import (DEFAULT_REMOTE, REWRITING_FILE, Pins, WorkdirError, git_repos, init_workdir,
+                                      reset_rewriting, update_workdir, workdir_status)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,12 +27,16 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--pins", type=Path, default=None, help="YAML file of refs per repository (default: shipped)")
     u = sub.add_parser("update", help="fetch and move every repository to its pinned ref")
     u.add_argument("dir", type=Path, nargs="?", default=Path("."))
-    c = sub.add_parser("clean", help="undo the FlexOS rewriting of the last build (kraftcleanup)")
+    s = sub.add_parser("status", help="commit, pin and uncommitted files of every repository")
+    s.add_argument("dir", type=Path, nargs="?", default=Path("."))
+    c = sub.add_parser("clean", help="undo the FlexOS rewriting of the last builds and remove the app's "
+                                     "build directory (kraftcleanup)")
     c.add_argument("dir", type=Path, nargs="?", default=Path("."))
     c.add_argument("--app", required=True, type=Path, help="the app directory that was built")
     how = c.add_mutually_exclusive_group()
     how.add_argument("--stash", action="store_true", help="stash your own uncommitted changes first")
-    how.add_argument("--keep", action="store_true", help="leave your own changes in place")
+    how.add_argument("--keep", "--force", dest="keep", action="store_true",
+                     help="reset anyway, leaving your own changes in place (they are never discarded)")
     return p
 
 
@@ -45,7 +50,23 @@ def _libraries(app: str, given: str | None) -> list[str]:
     if not kraft.is_file():
         raise WorkdirError(f"no sample app {app!r} to take the libraries from; give --libs")
     libs = (load_kraft(kraft).data.get("libraries") or {})
-    return sorted(str(name) for name in libs)
+    core = embedded_tree() / "unikraft" / "lib"
+    return sorted(str(name) for name in libs if not (core / str(name)).is_dir())  # core ones come with unikraft
+
+
+def _status(workdir: Path) -> int:
+    repos = workdir_status(workdir)
+    if not repos:
+        raise WorkdirError(f"{workdir} holds no git repositories under unikraft/, libs/ or apps/; "
+                           "create one with `flexui workdir init`")
+    for repo in repos:
+        pin = "at pin" if repo.at_pin else f"NOT at pin {repo.pinned}"
+        print(f"{repo.path}: {repo.commit[:12]} ({pin})")
+        if repo.rewritten:
+            print(f"  FlexOS rewriting ({len(repo.rewritten)} file(s)): {', '.join(repo.rewritten)}")
+        if repo.user_changes:
+            print(f"  your changes: {', '.join(repo.user_changes)}")
+    return 0
 
 
 def main(argv: list[str]) -> int:
@@ -58,9 +79,10 @@ def main(argv: list[str]) -> int:
         elif args.command == "update":
             for path, commit in update_workdir(args.dir).items():
                 print(f"{path}: {commit[:12]}")
+        elif args.command == "status":
+            return _status(args.dir)
         else:
-            rewriting = args.app / "build" / "flexui-rewriting.json"
-            rewritten = json.loads(rewriting.read_text()) if rewriting.is_file() else {}
+            rewritten = load_rewriting(args.app / "build" / REWRITING_FILE)
             report = reset_rewriting(git_repos(args.dir), rewritten, stash=args.stash, keep=args.keep)
             for path, files in report.reset.items():
                 print(f"reset {path}: {len(files)} rewritten file(s)")
@@ -68,6 +90,10 @@ def main(argv: list[str]) -> int:
                 print(f"stashed your changes in {path} ({message}); `git stash pop` brings them back")
             for path, files in report.kept.items():
                 print(f"kept your changes in {path}: {', '.join(files)}")
+            build_dir = args.app / "build"
+            if build_dir.is_dir():
+                shutil.rmtree(build_dir)
+                print(f"removed {build_dir}: the next build starts clean")
     except WorkdirError as e:
         print(f"flexui workdir: {e}", file=sys.stderr)
         return 2

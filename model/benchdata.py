@@ -143,6 +143,10 @@ class BenchDB:
                 chosen[m.point] = m
         return list(chosen.values())
 
+    def points(self, app: str, metric: str) -> list[DesignPoint]:
+        """The configurations measured for this app and metric, shipped or the user's."""
+        return [m.point for m in self.series(app, metric)]
+
     def lookup(self, app: str, metric: str, point: DesignPoint) -> Measurement | None:
         for m in reversed(self.all):
             if m.app == app and m.metric == metric and m.point == point:

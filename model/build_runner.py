@@ -28,7 +28,7 @@ LOG_FILE = "flexui-build.log"
 RECORD_FILE = "flexui-build.json"
 INPUTS = (".config", "kraft.yaml", MAKE_VARS_FILE)
 COMPILE_LINE = re.compile(r"^\s*(CC|CXX|AS|LD|AR|OBJCOPY|CPP)\s+\S")
-ERROR_LINE = re.compile(r"(\berror\b|\bError\b|\*\*\*|undefined reference|No such file)")
+ERROR_LINE = re.compile(r"(\berror\b|\bError\b|\*\*\*|undefined reference|No such file|: not found$|command not found)")
 FIRST_ERRORS = 8
 
 FLEXOS_STEPS = (
@@ -94,6 +94,7 @@ class BuildResult:
     log_path: Path | None = None
     duration: float = 0.0
     fingerprint: str = ""
+    record: dict = field(default_factory=dict)  # what was saved as build/flexui-build.json
 
     def describe(self) -> str:
         if self.up_to_date:
@@ -135,7 +136,7 @@ def run_build(plan: BuildPlan, on_output: Callable[[str], None] = lambda line: N
     record = last_record(plan)
     if (not force and record and record.get("fingerprint") == digest and record.get("ok")
             and all(p.is_file() for p in plan.images)):
-        return BuildResult(ok=True, up_to_date=True, images=plan.images, fingerprint=digest)
+        return BuildResult(ok=True, up_to_date=True, images=plan.images, fingerprint=digest, record=record)
     plan.build_dir.mkdir(parents=True, exist_ok=True)
     log_path = plan.build_dir / LOG_FILE
     before = {p: p.stat().st_mtime for p in plan.images if p.is_file()}
@@ -185,13 +186,14 @@ def run_build(plan: BuildPlan, on_output: Callable[[str], None] = lambda line: N
     result.images = fresh
     result.first_errors = errors
     result.duration = time.monotonic() - start
-    write_atomic(plan.build_dir / RECORD_FILE, json.dumps({
+    result.record = {
         "fingerprint": digest, "ok": result.ok, "images": [str(p) for p in fresh],
         "steps": [s.argv for s in plan.steps], "sources": sources or {},
         "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "inputs": {name: (plan.app_dir / name).read_text(encoding="utf-8", errors="replace")
                    if (plan.app_dir / name).is_file() else None for name in INPUTS},
-    }, indent=1) + "\n")
+    }
+    write_atomic(plan.build_dir / RECORD_FILE, json.dumps(result.record, indent=1) + "\n")
     return result
 
 

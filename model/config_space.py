@@ -9,8 +9,6 @@ spaces of millions of configurations to a few thousand big-int operations.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import combinations
-
 from .design import MECHANISM_LEVEL, MECHANISMS, DesignPoint, Layout, canonical_layout, refines
 from .isolation import COUPLED_LIBRARIES
 from .safety_order import splits
@@ -128,5 +126,3 @@ class ConfigSpace:
     def libraries(self) -> frozenset[str]:
         return frozenset().union(*self.units)
 
-    def hardening_pairs(self) -> list[tuple[int, int]]:
-        return list(combinations(range(len(self.hardenable)), 2))

@@ -15,6 +15,9 @@ import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .design import DesignPoint
+from .isolation import IsolationConfig
+
 DEBUG_EXIT = ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
 # FlexOS VM/EPT images run on FlexOS's patched QEMU, whose `myshmem` device maps
 # a shared file at a fixed guest address: the shared data section (sized from
@@ -45,6 +48,8 @@ class Host:
 
 @dataclass
 class RunSpec:
+    """What to boot and how; `accel` "auto" means KVM when usable, with TCG as the fallback."""
+
     image: Path
     mechanism: str = "fcalls"  # DesignPoint mechanism: fcalls, mpk-*, ept
     accel: str = "auto"  # auto | kvm | tcg
@@ -65,7 +70,41 @@ class Launch:
     notes: tuple[str, ...] = ()
 
 
+def app_images(app_dir: Path) -> tuple[Path | None, list[Path]]:
+    """The image `make` left in the app's build/ and, for VM/EPT, its `.compN` images.
+
+    FlexOS names them `<app>_kvm-x86_64` and `<app>_kvm-x86_64.comp0`, `.comp1`, ...
+    """
+    build = Path(app_dir) / "build"
+    if not build.is_dir():
+        return None, []
+    images = sorted(p for p in build.glob("*_kvm-x86_64") if p.is_file())
+    images.sort(key=lambda p: p.name != f"{Path(app_dir).name}_kvm-x86_64")
+    if images:
+        return images[0], sorted(build.glob(f"{images[0].name}.comp[0-9]*"))
+    comps = sorted(build.glob("*_kvm-x86_64.comp[0-9]*"))
+    return (comps[0] if comps else None), comps
+
+
+def run_spec_for(app_dir: Path, config: IsolationConfig | None = None, **options) -> RunSpec | None:
+    """The RunSpec for the app's built image, or None when nothing is built yet.
+
+    The mechanism comes from `config` (an open session's isolation) or else the
+    app's kraft.yaml; `options` set the other RunSpec fields (accel, timeout, ...).
+    """
+    image, comps = app_images(app_dir)
+    if image is None:
+        return None
+    if config is None:
+        from .kraftyaml import load_kraft
+
+        kraft = Path(app_dir) / "kraft.yaml"
+        config = load_kraft(kraft).isolation() if kraft.is_file() else IsolationConfig()
+    return RunSpec(image, mechanism=DesignPoint.of(config).mechanism, compartment_images=comps, **options)
+
+
 def choose_accel(spec: RunSpec, host: Host) -> tuple[str, list[str]]:
+    """The accelerator for this spec on this host, and the notes explaining the choice."""
     notes = []
     if spec.accel == "tcg" or (spec.accel == "auto" and not host.kvm):
         if spec.accel == "auto":
@@ -81,6 +120,7 @@ def choose_accel(spec: RunSpec, host: Host) -> tuple[str, list[str]]:
 
 
 def cpu_for(mechanism: str, accel: str) -> list[str]:
+    """MPK needs protection keys in the guest CPU: the host's under KVM, emulated under TCG."""
     if accel == "kvm":
         return ["-cpu", "host"] if mechanism.startswith("mpk") else []
     return ["-cpu", "max"] if mechanism.startswith("mpk") else []

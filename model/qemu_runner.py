@@ -39,8 +39,8 @@ class RunResult:
 
     @property
     def ok(self) -> bool:
-        """The guest exited by itself with value 0 (QEMU exit code 1)."""
-        return not self.timed_out and not self.stopped and self.guest_exit == 0
+        """The guest wrote 0 to isa-debug-exit (QEMU exit code 1) or shut down cleanly."""
+        return not self.timed_out and not self.stopped and (self.guest_exit == 0 or self.exit_code == 0)
 
     def describe(self) -> str:
         if self.timed_out:
@@ -49,6 +49,8 @@ class RunResult:
             return "stopped by the user"
         if self.guest_exit is not None:
             return f"guest exited with status {self.guest_exit}"
+        if self.exit_code == 0:
+            return "guest shut down"
         return f"QEMU exited with code {self.exit_code}"
 
 
@@ -100,6 +102,10 @@ def run_launch(launch: Launch, on_output: Callable[[str], None], timeout: float,
 
 def run(spec: RunSpec, on_output: Callable[[str], None] = lambda line: None,
         stop: threading.Event | None = None, host: Host | None = None) -> RunResult:
+    """Boot `spec`, calling `on_output` with each line from QEMU (from a reader thread), until done.
+
+    Setting `stop` ends the guest. Blocks: UIs call it from a worker thread.
+    """
     host = host or Host.probe()
     launches = build_launches(spec, host)
     result = RunResult(command=[l.argv for l in launches], accel=launches[0].accel,
@@ -117,6 +123,9 @@ def run(spec: RunSpec, on_output: Callable[[str], None] = lambda line: None,
         result.command, result.accel = [l.argv for l in launches], "tcg"
         code, timed_out, stopped, more = _run_all(launches, on_output, spec.timeout, stop)
         lines += more
+    elif result.accel == "kvm" and failure is not None and decode_exit(code) is None:
+        result.notes.append(f"KVM failed: {failure.strip()} (accel auto retries under emulation)")
+        on_output(f"[flexui] {result.notes[-1]}")
     result.exit_code, result.timed_out, result.stopped, result.output = code, timed_out, stopped, lines
     result.guest_exit = None if timed_out or stopped else decode_exit(code)
     result.duration = time.monotonic() - start

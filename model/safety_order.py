@@ -80,6 +80,25 @@ def safer_steps(point: DesignPoint, hardenable: Iterable[str], mechanisms: Itera
     return out
 
 
+def less_safe_steps(point: DesignPoint, mechanisms: Iterable[str] | None = None,
+                    coupled: Iterable[frozenset[str]] = ()) -> list[DesignPoint]:
+    """The configurations one step less safe (the lower covers in the product order)."""
+    allowed = set(mechanisms) if mechanisms is not None else set(MECHANISM_LEVEL)
+    out = [DesignPoint(point.layout, point.hardened - unit, point.mechanism)
+           for unit in _units(point.hardened, coupled) if unit <= point.hardened]
+    groups = sorted(point.layout, key=sorted)
+    for i, a in enumerate(groups):
+        for b in groups[i + 1:]:
+            merged = canonical_layout([*(g for g in groups if g not in (a, b)), a | b])
+            out.append(DesignPoint(merged, point.hardened, point.mechanism))
+    level = MECHANISM_LEVEL[point.mechanism]
+    below = [lv for lv in MECHANISM_LEVEL.values() if lv < level]
+    if below:
+        out += [DesignPoint(point.layout, point.hardened, m) for m in sorted(allowed)
+                if MECHANISM_LEVEL[m] == max(below)]
+    return out
+
+
 def _units(libraries: Iterable[str], coupled: Iterable[frozenset[str]]) -> list[frozenset[str]]:
     libs = set(libraries)
     out = []
@@ -92,6 +111,29 @@ def _units(libraries: Iterable[str], coupled: Iterable[frozenset[str]]) -> list[
 
 def _breaks_coupling(layout, coupled: Iterable[frozenset[str]]) -> bool:
     return any(sum(1 for g in layout if g & group) > 1 for group in coupled)
+
+
+def count_safer(point: DesignPoint, space) -> int:
+    """How many configurations of a ConfigSpace are strictly safer (product order), without listing them."""
+    return _count_comparable(point, space, upward=True)
+
+
+def count_less_safe(point: DesignPoint, space) -> int:
+    """How many configurations of a ConfigSpace are strictly less safe (product order)."""
+    return _count_comparable(point, space, upward=False)
+
+
+def _count_comparable(point: DesignPoint, space, upward: bool) -> int:
+    """Per dimension counts multiply: the product order is a product of three orders."""
+    def ordered(x, y):
+        return (x, y) if upward else (y, x)
+
+    layouts = sum(1 for layout in space.layouts if refines(*ordered(layout, point.layout)))
+    hardened = sum(1 for unit in space.hardenable if unit <= point.hardened)
+    free = len(space.hardenable) - hardened if upward else hardened
+    mechanisms = sum(1 for m in space.mechanisms if mechanism_stronger_or_equal(*ordered(m, point.mechanism)))
+    total = layouts * (1 << free) * mechanisms
+    return total - 1 if point in space else total
 
 
 def hasse_edges(points: list[DesignPoint], order: str = "product") -> list[tuple[DesignPoint, DesignPoint]]:

@@ -45,6 +45,15 @@ class SafetySummary:
                 f" · safer: {self.safer} · less safe: {self.less_safe} of {self.compared} measured")
 
 
+    def short_line(self) -> str:
+        """The same for narrow terminals (80 columns)."""
+        if self.estimate is None:
+            return f"{self.app}: no benchmark data"
+        over = f" {self.overhead:+.0%}" if self.overhead is not None else ""
+        return (f"{self.metric} {compact(self.estimate.value)} {self.estimate.kind}{over}"
+                f" · ▲{self.safer} safer ▼{self.less_safe} less safe /{self.compared}")
+
+
 def compact(value: float) -> str:
     """1.07M, 888k, 0.106: readable at a glance in tables and status lines."""
     if value >= 1e6:

@@ -5,13 +5,18 @@ compartmentalises an image (gates, linker scripts, allocator markers), and
 those rewrites must be undone before a different layout is built (the
 manual `kraftcleanup` step). flexui tells the toolchain's rewriting from the
 user's own changes by snapshotting every repository right before each build:
-whatever changed during the build is the toolchain's; whatever was already
-uncommitted is the user's and is only ever stashed, never discarded.
+a file that was clean before the build and is changed, added or removed after
+it is the toolchain's; a file that was already uncommitted is the user's (even
+if the build changed it too) and is only ever stashed or kept, never discarded.
+The build output directory and the configuration flexui writes into the app
+(`kraft.yaml`, `.config`, `flexui.mk` and their `.old` backups) are neither:
+the reset never touches them and they never block it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import tempfile
 from dataclasses import asdict, dataclass, field
@@ -22,6 +27,7 @@ import yaml
 
 PINS_FILE = Path(__file__).with_name("workdir_pins.yaml")
 DEFAULT_REMOTE = "https://github.com/project-flexos"
+REWRITING_FILE = "flexui-rewriting.json"  # in an app's build directory, written around each build
 
 
 class WorkdirError(Exception):
@@ -92,20 +98,29 @@ def init_workdir(dest: Path, app: str, libraries: list[str], remote: str = DEFAU
 
 
 def update_workdir(dest: Path, pins: Pins | None = None) -> dict[str, str]:
-    """Fetch each repository and move it to its pinned ref, refusing where the user has changes."""
+    """Fetch every repository, then move each to its pinned ref; any uncommitted file stops it all first."""
     pins = pins or Pins.load()
-    moved = {}
-    for path in git_repos(Path(dest)):
-        repo = git.Repo(path)
-        if repo.is_dirty(untracked_files=True):
-            raise UserChanges({str(path): _dirty_files(repo)})
+    repos = [git.Repo(path) for path in git_repos(Path(dest))]
+    dirty = {repo.working_dir: files for repo in repos if (files := _dirty_files(repo))}
+    if dirty:
+        listed = "; ".join(f"{path}: {', '.join(files)}" for path, files in dirty.items())
+        raise WorkdirError(f"uncommitted files ({listed}); undo the FlexOS rewriting with `flexui workdir "
+                           "clean` and commit or stash your own changes first")
+    for repo in repos:
         try:
             repo.remotes.origin.fetch()
         except git.GitCommandError as e:
-            raise WorkdirError(f"cannot fetch {path}: {_git_reason(e)}") from None
+            raise WorkdirError(f"cannot fetch {repo.working_dir}: {_git_reason(e)}; nothing was moved") from None
+    moved = {}
+    for repo in repos:
         name = Path(repo.remotes.origin.url).name.removesuffix(".git")
-        repo.git.checkout(pins.ref(name))
-        moved[str(path)] = repo.head.commit.hexsha
+        ref = pins.ref(name)
+        branches = {r.remote_head for r in repo.remotes.origin.refs}
+        try:  # a pinned branch means its fetched head, detached so that local commits stay on the local branch
+            repo.git.checkout("--detach", f"origin/{ref}" if ref in branches else ref)
+        except git.GitCommandError as e:
+            raise WorkdirError(f"cannot check out {ref} in {repo.working_dir}: {_git_reason(e)}") from None
+        moved[repo.working_dir] = repo.head.commit.hexsha
     return moved
 
 
@@ -119,9 +134,15 @@ def _git_reason(e: git.GitCommandError) -> str:
     return text.split("fatal:")[-1].strip().strip("'") or "git failed"
 
 
+CONFIGURATION = frozenset({"kraft.yaml", ".config", "flexui.mk", "kraft.yaml.old", ".config.old", "flexui.mk.old"})
+BUILD_OUTPUT = "build/"
+
+
 def _dirty_files(repo: git.Repo) -> list[str]:
-    return sorted({*(d.a_path for d in repo.index.diff(None)), *(d.a_path for d in repo.index.diff("HEAD")),
-                   *repo.untracked_files})
+    """Uncommitted files, leaving out the build output and flexui's own configuration files."""
+    files = {*(d.a_path for d in repo.index.diff(None)), *(d.a_path for d in repo.index.diff("HEAD")),
+             *repo.untracked_files}
+    return sorted(f for f in files if f not in CONFIGURATION and not f.startswith(BUILD_OUTPUT))
 
 
 def _digest(path: Path) -> str:
@@ -148,11 +169,11 @@ def snapshot(repos: list[Path]) -> dict[str, RepoState]:
 
 
 def rewritten_between(before: dict[str, RepoState], after: dict[str, RepoState]) -> dict[str, list[str]]:
-    """Files the build changed: the toolchain's rewriting."""
+    """Files clean before the build and changed after it: the toolchain's rewriting."""
     out = {}
     for path, state in after.items():
         old = before.get(path, RepoState(path, state.commit)).dirty
-        changed = sorted(f for f, h in state.dirty.items() if old.get(f) != h)
+        changed = sorted(f for f in state.dirty if f not in old)
         if changed:
             out[path] = changed
     return out
@@ -197,6 +218,52 @@ def reset_rewriting(repos: list[Path], rewritten: dict[str, list[str]], *, stash
         if own:
             report.reset[str(path)] = list(own)
     return report
+
+
+@dataclass
+class RepoStatus:
+    """One repository of a work directory as `flexui workdir status` shows it."""
+
+    path: str
+    commit: str
+    pinned: str
+    at_pin: bool
+    rewritten: list[str]
+    user_changes: list[str]
+
+
+def recorded_rewriting(workdir: Path) -> dict[str, list[str]]:
+    """The toolchain's rewriting recorded by flexui around the builds of every app of the work directory."""
+    rewritten: dict[str, list[str]] = {}
+    for record in sorted(Path(workdir).glob(f"apps/*/build/{REWRITING_FILE}")):
+        try:
+            data = json.loads(record.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            continue
+        for path, files in data.items():
+            rewritten.setdefault(path, [])
+            rewritten[path] = sorted({*rewritten[path], *files})
+    return rewritten
+
+
+def workdir_status(workdir: Path, pins: Pins | None = None) -> list[RepoStatus]:
+    """Commit, pin and uncommitted files of each repository, the rewriting told apart from user work."""
+    pins = pins or Pins.load()
+    rewritten = recorded_rewriting(workdir)
+    out = []
+    for path in git_repos(Path(workdir)):
+        repo = git.Repo(path)
+        name = Path(repo.remotes.origin.url).name.removesuffix(".git") if repo.remotes else path.name
+        pinned = pins.ref(name)
+        try:
+            at_pin = repo.commit(pinned).hexsha == repo.head.commit.hexsha
+        except (git.BadName, ValueError, git.GitCommandError):
+            at_pin = False
+        own = set(rewritten.get(str(path), []))
+        dirty = _dirty_files(repo)
+        out.append(RepoStatus(str(path), repo.head.commit.hexsha, pinned, at_pin,
+                              [f for f in dirty if f in own], [f for f in dirty if f not in own]))
+    return out
 
 
 def record_dict(states: dict[str, RepoState]) -> dict:

@@ -16,7 +16,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, ProgressBar, RichLog, Static
 
-from flexui.model.build_runner import BuildResult, Progress, plan_build, run_build
+from flexui.model.build_runner import BuildResult, Progress, plan_build
+from flexui.model.workdir_build import build_in_workdir
 from flexui.model.design import DesignPoint
 from flexui.model.qemu_command import RunSpec
 from flexui.model.qemu_runner import RunResult
@@ -57,6 +58,7 @@ class BuildRunScreen(SessionScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
+        self.query_one(ProgressBar).display = False  # shown while a build runs
         self._status("b: build the image · r: boot it on QEMU · c: cancel or stop")
 
     def refresh_from_session(self, event: SessionEvent | None) -> None:
@@ -113,6 +115,7 @@ class BuildRunScreen(SessionScreen):
         self.busy = "build"
         self._cancel.clear()
         bar = self.query_one(ProgressBar)
+        bar.display = True
         bar.update(total=len(plan.steps), progress=0)
         self._log(f"── build of {self.session.app_name} ──")
         self._status("building… c cancels")
@@ -121,8 +124,8 @@ class BuildRunScreen(SessionScreen):
             self._from_thread(self._show_progress, p)
 
         def work() -> None:
-            result = run_build(plan, lambda line: self._from_thread(self._log, line), progress,
-                               self._cancel, force=force)
+            result = build_in_workdir(plan, lambda line: self._from_thread(self._log, line), progress,
+                                      self._cancel, force=force)
             self._from_thread(self._build_done, result)
 
         self.run_worker(work, thread=True, exclusive=True, group="build", name="build")

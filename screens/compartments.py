@@ -8,6 +8,8 @@ undo covers it. Validation problems are shown next to what they concern.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -66,6 +68,8 @@ class LibraryChip(Draggable):
 
 
 class CompartmentColumn(DropZone):
+    """One compartment: title with default marker, its library chips, its problems."""
+
     def __init__(self, index: int, name: str, default: bool, problems: list[Problem]) -> None:
         super().__init__(id=f"comp-{name}", classes="column")
         self.index, self.comp_name, self.default, self.problems = index, name, default, problems
@@ -79,8 +83,10 @@ class CompartmentColumn(DropZone):
 
 
 class NewCompartmentZone(DropZone):
+    """Dropping a library here creates a compartment for it."""
+
     def compose(self) -> ComposeResult:
-        yield Static("+ drop a library here\n  for a new compartment\n  (or press n)", classes="new-zone-text")
+        yield Static("+ new compartment:\n  drop a library here\n  or press n", classes="new-zone-text")
 
 
 class CompartmentsScreen(SessionScreen):
@@ -88,8 +94,9 @@ class CompartmentsScreen(SessionScreen):
     CSS_PATH = "compartments.tcss"
     AUTO_FOCUS = None
     BINDINGS = [
-        Binding("left,h", "select_column(-1)", "Left", show=False),
-        Binding("right,l", "select_column(1)", "Right", show=False),
+        # priority: the tab bar, focused when the screen opens, would take left/right
+        Binding("left,h", "select_column(-1)", "Left", show=False, priority=True),
+        Binding("right,l", "select_column(1)", "Right", show=False, priority=True),
         Binding("up,k", "select_row(-1)", "Up", show=False),
         Binding("down,j", "select_row(1)", "Down", show=False),
         Binding("shift+left,less_than_sign", "move(-1)", "Move ←"),
@@ -107,6 +114,7 @@ class CompartmentsScreen(SessionScreen):
         Binding("g", "toggle_stacks", "Gate type", show=False),
         Binding("D", "toggle_dss", "DSS", show=False),
         Binding("s", "save", "Save"),
+        Binding("escape", "cancel_drag", "Cancel drag", show=False),
     ]
 
     def __init__(self) -> None:
@@ -198,7 +206,8 @@ class CompartmentsScreen(SessionScreen):
         for chip in self.query(LibraryChip):
             chip.set_class(chip.lib.name == name, "-selected")
             if chip.lib.name == name:
-                chip.scroll_visible()
+                chip.query_ancestor(ChipList).scroll_to_widget(chip, animate=False)
+                self.query_one(Columns).scroll_to_widget(chip.query_ancestor(CompartmentColumn), animate=False)
 
     def _grid(self) -> list[list[str]]:
         return [[chip.lib.name for chip in column.query(LibraryChip)] for column in self.query(CompartmentColumn)]
@@ -270,6 +279,12 @@ class CompartmentsScreen(SessionScreen):
                 self.move_library(chip.lib.name, zone.comp_name)
         elif zone is None or isinstance(zone, NewCompartmentZone):
             self.action_new_compartment()
+
+    def action_cancel_drag(self) -> None:
+        for chip in self.query(LibraryChip):
+            if chip.dragging:
+                chip.cancel_drag()
+                self.notify("drag cancelled", timeout=2)
 
     # -- compartments -----------------------------------------------------------
     def _name_check(self, current: str | None = None):
@@ -368,8 +383,6 @@ class CompartmentsScreen(SessionScreen):
         self._set_hardening(lambda h: Hardening() if h.all else Hardening.full())
 
     def action_toggle_hardening(self, field: str) -> None:
-        from dataclasses import replace
-
         self._set_hardening(lambda h: replace(h, **{field: not getattr(h, field)}))
 
     def action_cycle_mechanism(self) -> None:

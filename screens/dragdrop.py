@@ -5,6 +5,7 @@ ghost that follows the pointer and highlights the `DropZone` under it (class
 `-drop-target`). On release it posts `Draggable.Dropped` naming the zone (or
 None for empty space) and lets go of the mouse. Nothing here knows what is
 being dragged: screens give draggables and zones their meaning by id.
+A screen that declares layers should list `dragging` last, so the ghost stays on top.
 """
 
 from __future__ import annotations
@@ -43,9 +44,13 @@ class DragGhost(Static):
 
 
 class Draggable(Static):
+    """An item the mouse can carry to a `DropZone`; a plain click stays a click."""
+
     DRAG_THRESHOLD = 1
 
     class Started(Message):
+        """The pointer moved with the button held: a drag (not a click) began."""
+
         def __init__(self, draggable: "Draggable") -> None:
             self.draggable = draggable
             super().__init__()

@@ -9,9 +9,12 @@ from flexui.model.safety_summary import SafetySummary, summarize
 from flexui.model.session import Session
 
 
+NARROW = 110  # columns below which the short form is used, as the app's -narrow breakpoint
+
+
 class SafetyLine(Static):
     def show(self, session: Session) -> SafetySummary:
         db, estimator = self.app.benchmarks
         summary = summarize(session.app_name, DesignPoint.of(session.iso), db, estimator)
-        self.update(summary.line())
+        self.update(summary.short_line() if self.app.size.width < NARROW else summary.line())
         return summary

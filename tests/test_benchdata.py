@@ -48,3 +48,14 @@ def test_a_foreign_json_file_is_refused(tmp_path):
     (tmp_path / "user-measurements.json").write_text(json.dumps({"hello": 1}))
     with pytest.raises(InputError, match="not a flexui benchmark file"):
         BenchDB.load(user_dir=tmp_path)
+
+
+def test_points_lists_each_measured_configuration_once(tmp_path):
+    shipped = BenchDB.load(user_dir=tmp_path).points("redis", "GET")
+    assert len(shipped) == len(set(shipped)) == 80 and POINT in shipped
+    other = DesignPoint.from_key("lwip,newlib,pthread-embedded,redis,tlsf,uksched,ukschedcoop;;fcalls")
+    assert other not in shipped
+    record(tmp_path, measurement(1.0))
+    record(tmp_path, Measurement("redis", "GET", other, 2.0, 0.0, 1, "req/s", True, "user"))
+    points = BenchDB.load(user_dir=tmp_path).points("redis", "GET")
+    assert len(points) == 81 and other in points

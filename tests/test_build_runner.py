@@ -23,6 +23,7 @@ if mode == "sleep":
         time.sleep(60)
     time.sleep(60)
 if mode == "fail":
+    print("/bin/sh: 1: lex: not found", flush=True)
     print("libfoo/b.c:3:1: error: expected ';' before '}' token", flush=True)
     print("make: *** [libfoo/b.o] Error 1", flush=True)
     sys.exit(2)
@@ -53,6 +54,8 @@ def test_stand_in_build_streams_counts_objects_and_records(tmp_path):
     assert "libfoo/a.c" in log
     record = (app_dir / "build" / "flexui-build.json").read_text()
     assert '"ok": true' in record and '"x": 1' in record and "kraft.yaml" in record
+    assert result.record["sources"] == {"x": 1} and result.record["fingerprint"] == result.fingerprint
+    assert result.record["inputs"]["kraft.yaml"] == (app_dir / "kraft.yaml").read_text()
 
 
 def test_stand_in_same_inputs_is_up_to_date_and_a_config_change_rebuilds(tmp_path):
@@ -76,7 +79,8 @@ def test_stand_in_exit_zero_without_image_is_a_failure(tmp_path):
 def test_stand_in_failure_shows_the_first_error_lines_and_log(tmp_path):
     app_dir = app(tmp_path)
     result = run_build(stand_in_plan(app_dir, "fail"))
-    assert not result.ok and result.first_errors[0].startswith("libfoo/b.c:3:1: error:")
+    assert not result.ok and result.first_errors[0] == "/bin/sh: 1: lex: not found"
+    assert result.first_errors[1].startswith("libfoo/b.c:3:1: error:")
     assert "make: *** [libfoo/b.o] Error 1" in result.first_errors
     assert str(result.log_path) in result.describe()
 

@@ -21,6 +21,7 @@ def test_budget_answer_as_json(capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["space_size"] == 80 and len(out["answer"]) == 2
     assert all(row["kind"] == "measured" and row["value"] >= 500e3 for row in out["answer"])
+    assert all(0 < row["safer_in_space"] < 80 for row in out["answer"])
 
 
 def test_plan_and_dot_with_svg(tmp_path, capsys):

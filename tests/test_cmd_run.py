@@ -26,3 +26,11 @@ def test_the_apps_built_image_is_found_and_a_missing_one_is_invalid_input(tmp_pa
     shutil.copy(build_kernel(tmp_path, 0), app / "build" / "redis_kvm-x86_64")
     assert main(["--run", "--app", str(app), "--accel", "tcg", "--timeout", "20"]) == 0
     assert "PKU: yes" in capfd.readouterr().out  # redis's kraft.yaml is MPK: -cpu max
+
+
+def test_a_guest_that_times_out_exits_3_and_a_missing_image_2(tmp_path, capfd):
+    hang = build_kernel(tmp_path, 0, hang=True)
+    assert main(["--run", "--image", str(hang), "--accel", "tcg", "--timeout", "1"]) == 3
+    assert "timed out" in capfd.readouterr().err
+    assert main(["--run", "--image", str(tmp_path / "none.elf")]) == 2
+    assert "none.elf: no such image" in capfd.readouterr().err

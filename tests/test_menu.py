@@ -155,6 +155,7 @@ def test_typed_values_are_range_checked(name, text, expected):
 
 def test_published_costs_appear_only_when_a_provider_is_wired(monkeypatch):
     kconf = load_fixture()
+    monkeypatch.setattr(menu, "cost_provider", None)
     assert menu.symbol_costs() == {}
     monkeypatch.setattr(menu, "cost_provider", lambda: {"BACKEND_MPK": "62 cycles/gate"})
     nav = MenuNavigator(kconf, costs=menu.symbol_costs())

@@ -6,7 +6,9 @@ import subprocess
 
 from qemu_kernel_build import build_kernel, need_qemu
 
-from flexui.model.qemu_command import Host, RunSpec, build_launches, elf_section_sizes
+from flexui.model.isolation import IsolationConfig
+from flexui.model.qemu_command import Host, RunSpec, build_launches, elf_section_sizes, run_spec_for
+from flexui.paths import embedded_tree
 
 KVM_HOST_WITH_PKU = Host(kvm=True, pku=True, qemu="qemu-system-x86_64")
 
@@ -47,3 +49,17 @@ def test_ept_starts_one_qemu_per_compartment_with_shared_memory_sized_from_the_e
 def test_section_sizes_of_our_32_bit_test_kernel(tmp_path):
     sizes = elf_section_sizes(build_kernel(tmp_path))
     assert sizes[".bss"] == 4096 and sizes[".text"] > 0
+
+
+def test_run_spec_for_finds_the_built_image_and_the_mechanism_of_kraft_yaml(tmp_path):
+    app = tmp_path / "redis"
+    app.mkdir()
+    (app / "kraft.yaml").write_text((embedded_tree() / "apps" / "redis" / "kraft.yaml").read_text())
+    assert run_spec_for(app) is None
+    (app / "build").mkdir()
+    for name in ("redis_kvm-x86_64", "redis_kvm-x86_64.comp1", "redis_kvm-x86_64.comp0", "redis_kvm-x86_64.dbg"):
+        (app / "build" / name).write_bytes(b"")
+    spec = run_spec_for(app, timeout=5)
+    assert spec.image.name == "redis_kvm-x86_64" and spec.mechanism.startswith("mpk") and spec.timeout == 5
+    assert [p.name for p in spec.compartment_images] == ["redis_kvm-x86_64.comp0", "redis_kvm-x86_64.comp1"]
+    assert run_spec_for(app, IsolationConfig()).mechanism == "fcalls"  # an open session's config wins

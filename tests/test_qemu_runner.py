@@ -15,7 +15,8 @@ from flexui.model.qemu_runner import decode_exit, run
 @pytest.fixture(scope="module")
 def kernels(tmp_path_factory):
     out = tmp_path_factory.mktemp("kernels")
-    return {"ok": build_kernel(out, 0), "fail": build_kernel(out, 5), "hang": build_kernel(out, 0, hang=True)}
+    return {"ok": build_kernel(out, 0), "fail": build_kernel(out, 5), "hang": build_kernel(out, 0, hang=True),
+            "shutdown": build_kernel(out, 5, shutdown=True)}
 
 
 def test_serial_output_is_streamed_and_the_exit_status_decoded(kernels):
@@ -24,6 +25,12 @@ def test_serial_output_is_streamed_and_the_exit_status_decoded(kernels):
     assert "flexui test kernel: hello" in lines and lines[-1] == "exiting"
     assert (result.exit_code, result.guest_exit, result.ok) == (11, 5, False)
     assert run(RunSpec(kernels["ok"], accel="tcg", timeout=30)).ok
+
+
+def test_a_guest_that_shuts_down_cleanly_succeeds(kernels):
+    result = run(RunSpec(kernels["shutdown"], accel="tcg", timeout=30))
+    assert (result.exit_code, result.guest_exit, result.ok) == (0, None, True)
+    assert result.describe() == "guest shut down"
 
 
 def test_cpu_max_has_protection_keys_and_qemu64_has_not(kernels):
@@ -57,6 +64,9 @@ def test_kvm_failure_falls_back_to_emulation(kernels):
     assert result.ok and "PKU: yes" in result.output
     if result.fell_back is not None:
         assert result.accel == "tcg" and ["-cpu", "max"] == result.command[0][3:5]
+        forced = run(RunSpec(kernels["ok"], mechanism="mpk-dss", accel="kvm", timeout=30), host=host)
+        assert forced.accel == "kvm" and forced.fell_back is None and not forced.ok  # asked for KVM only
+        assert any(n.startswith("KVM failed: ") for n in forced.notes)
     else:
         assert result.accel == "kvm" and host.pku
 

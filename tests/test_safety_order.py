@@ -8,7 +8,8 @@ import pytest
 
 from flexui.model.config_space import ConfigSpace
 from flexui.model.design import DesignPoint
-from flexui.model.safety_order import comparable, count_relations, hasse_edges, leq, lt, safer_steps
+from flexui.model.safety_order import (comparable, count_less_safe, count_relations, count_safer, hasse_edges, leq,
+                                       less_safe_steps, lt, safer_steps)
 
 SPACE = list(ConfigSpace.generate(["a", "b", "uksched", "ukschedcoop"], hardenable=["a", "uksched"],
                                   mechanisms=["fcalls", "mpk-shared", "mpk-dss", "mpk-private"]).points())
@@ -54,3 +55,29 @@ def test_hasse_edges_are_covers_and_counts_add_up():
     bottom = next(p for p in pts if len(p.layout) == 1)
     safer, less = count_relations(bottom, pts)
     assert (safer, less) == (len(pts) - 1, 0)
+
+
+def test_less_safe_steps_undo_safer_steps_and_are_the_lower_covers():
+    coupled = [frozenset({"uksched", "ukschedcoop"})]
+    mechanisms = ["fcalls", "mpk-shared", "mpk-dss", "mpk-private"]
+    covers = set(hasse_edges(SPACE))
+    for p in SPACE:
+        up = set(safer_steps(p, hardenable=["a", "uksched", "ukschedcoop"], mechanisms=mechanisms, coupled=coupled))
+        down = set(less_safe_steps(p, mechanisms=mechanisms, coupled=coupled))
+        assert up == {b for a, b in covers if a == p}
+        assert down == {a for a, b in covers if b == p}
+
+
+def test_space_counts_equal_brute_force_and_scale_to_a_million():
+    space = ConfigSpace.generate(["a", "b", "uksched", "ukschedcoop"], hardenable=["a", "uksched"],
+                                 mechanisms=["fcalls", "mpk-shared", "mpk-dss", "mpk-private"])
+    for p in SPACE:
+        assert count_safer(p, space) == sum(1 for q in SPACE if lt(p, q))
+        assert count_less_safe(p, space) == sum(1 for q in SPACE if lt(q, p))
+    big = ConfigSpace.generate([f"l{i}" for i in range(7)])
+    libs = frozenset(big.libraries())
+    bottom = DesignPoint(frozenset({libs}), frozenset(), "fcalls")
+    top = DesignPoint(frozenset(frozenset({lib}) for lib in libs), libs, "ept")
+    assert big.size > 500_000
+    assert count_safer(bottom, big) == big.size - 1 == count_less_safe(top, big)
+    assert count_less_safe(bottom, big) == 0 == count_safer(top, big)

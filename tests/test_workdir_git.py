@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import git
 import pytest
+from git_helpers import make_remote, make_remotes
 
 from flexui.cli import main
 from flexui.model.workdir_git import (Pins, UserChanges, WorkdirError, init_workdir, reset_rewriting,
                                       rewritten_between, snapshot, update_workdir)
-
-
-def make_remote(root: Path, name: str, files: dict[str, str]) -> git.Repo:
-    repo = git.Repo.init(root / name, initial_branch="staging")
-    with repo.config_writer() as c:
-        c.set_value("user", "name", "t").set_value("user", "email", "t@example.org")
-    for path, text in files.items():
-        (root / name / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / name / path).write_text(text)
-    repo.index.add(list(files))
-    repo.index.commit("first")
-    return repo
 
 
 STAGING = Pins({"default": "staging"})
@@ -29,11 +19,7 @@ STAGING = Pins({"default": "staging"})
 
 @pytest.fixture
 def remote(tmp_path):
-    root = tmp_path / "remote"
-    make_remote(root, "unikraft", {"lib/ukboot/boot.c": "/* __FLEXOS MARKER__: uksched allocator */\n"})
-    make_remote(root, "lib-lwip", {"src/api.c": "int lwip;\n"})
-    make_remote(root, "app-redis", {"main.c": "int main;\n"})
-    return root
+    return make_remotes(tmp_path / "remote")
 
 
 def test_init_clones_at_pinned_refs_and_update_follows_the_pin(tmp_path, remote):
@@ -111,3 +97,61 @@ def test_cli_init_and_refused_clean(tmp_path, remote, capsys):
     (wd / "libs" / "lwip" / "src" / "api.c").write_text("int my_fix;\n")
     assert main(["workdir", "clean", str(wd), "--app", str(wd / "apps" / "redis")]) == 2
     assert "src/api.c" in capsys.readouterr().err
+
+
+def test_cli_status_tells_the_rewriting_from_user_changes(tmp_path, remote, capsys):
+    wd = tmp_path / "wd"
+    init_workdir(wd, "redis", ["lwip"], str(remote), STAGING)
+    (wd / "libs" / "lwip" / "src" / "api.c").write_text("int my_fix;\n")
+    rewritten = simulate_build(wd)
+    (wd / "apps" / "redis" / "build").mkdir()
+    (wd / "apps" / "redis" / "build" / "flexui-rewriting.json").write_text(json.dumps(rewritten))
+    capsys.readouterr()
+    assert main(["workdir", "status", str(wd)]) == 0
+    out = capsys.readouterr().out
+    lwip = next(block for block in out.split(str(wd) + "/")[1:] if block.startswith("libs/lwip"))
+    assert "FlexOS rewriting (1 file(s)): linker_comp2.ld" in lwip and "your changes: src/api.c" in lwip
+    assert "NOT at pin" in out  # the shipped pins name commits these stand-in remotes do not have
+    assert main(["workdir", "status", str(tmp_path / "empty")]) == 2
+    assert "flexui workdir init" in capsys.readouterr().err
+
+
+def test_a_file_the_user_changed_before_the_build_is_never_reset(tmp_path, remote):
+    wd = tmp_path / "wd"
+    init_workdir(wd, "redis", ["lwip"], str(remote), STAGING)
+    boot = wd / "unikraft" / "lib" / "ukboot" / "boot.c"
+    boot.write_text("my own boot change\n")
+    rewritten = simulate_build(wd)  # the toolchain rewrites the same file
+    assert str(wd / "unikraft") not in rewritten
+    with pytest.raises(UserChanges, match="lib/ukboot/boot.c"):
+        reset_rewriting([wd / "unikraft", wd / "libs" / "lwip"], rewritten)
+    assert boot.read_text() == "flexos_comp1_alloc\n"
+
+
+def test_update_refuses_a_dirty_repository_and_moves_nothing_then_follows_the_branch(tmp_path, remote):
+    wd = tmp_path / "wd"
+    init_workdir(wd, "redis", ["lwip"], str(remote), STAGING)
+    upstream = git.Repo(remote / "unikraft")
+    (remote / "unikraft" / "README").write_text("new\n")
+    upstream.index.add(["README"])
+    upstream.index.commit("second")
+    before = git.Repo(wd / "unikraft").head.commit.hexsha
+    (wd / "apps" / "redis" / "main.c").write_text("edited\n")
+    with pytest.raises(WorkdirError, match=r"apps/redis: main.c"):
+        update_workdir(wd, STAGING)
+    assert git.Repo(wd / "unikraft").head.commit.hexsha == before  # unikraft comes first, yet did not move
+    assert (wd / "apps" / "redis" / "main.c").read_text() == "edited\n"
+    git.Repo(wd / "apps" / "redis").git.checkout("main.c")
+    assert update_workdir(wd, STAGING)[str(wd / "unikraft")] == upstream.head.commit.hexsha
+
+
+def test_cli_init_takes_the_external_libraries_from_the_embedded_app(tmp_path, capsys):
+    root = tmp_path / "remote"
+    for name in ["unikraft", "app-redis", "lib-lwip", "lib-newlib", "lib-pthread-embedded", "lib-redis", "lib-tlsf"]:
+        make_remote(root, name, {"README": name})
+    pins = tmp_path / "pins.yaml"
+    pins.write_text("refs:\n  default: staging\n")
+    assert main(["workdir", "init", str(tmp_path / "wd"), "--app", "redis", "--remote", str(root),
+                 "--pins", str(pins)]) == 0
+    assert sorted(p.name for p in (tmp_path / "wd" / "libs").iterdir()) == [
+        "lwip", "newlib", "pthread-embedded", "redis", "tlsf"]  # uksched and ukschedcoop are part of unikraft

@@ -1,7 +1,8 @@
 /* flexui's QEMU test kernel: a multiboot (v1) image that says hello on COM1,
  * reports whether the CPU has protection keys (CPUID.7.0:ECX bit 3, PKU) and
  * leaves through isa-debug-exit with EXIT_VALUE (QEMU then exits with
- * 2 * EXIT_VALUE + 1). Assembled with --defsym HANG=1 it never exits. */
+ * 2 * EXIT_VALUE + 1). Assembled with --defsym HANG=1 it never exits; with
+ * --defsym SHUTDOWN=1 it resets the machine first (QEMU, run with -no-reboot, exits with 0). */
 
         .set MB_MAGIC, 0x1BADB002
         .set MB_FLAGS, 0
@@ -44,6 +45,11 @@ spin:   jmp spin
         .endif
         mov $bye, %esi
         call puts
+        .ifdef SHUTDOWN
+        mov $0xfe, %al              /* keyboard-controller reset: with -no-reboot QEMU */
+        out %al, $0x64              /* then exits with 0, like a guest powering off */
+        jmp halt
+        .endif
         mov $DEBUG_EXIT, %dx
         mov $EXIT_VALUE, %eax
         out %eax, %dx

@@ -158,3 +158,86 @@ def test_snapshot_with_validation_errors(tmp_path, snap_compare):
         await settle(pilot)
 
     assert snap_compare(make_app(tmp_path, mode="compartments"), terminal_size=SIZE, run_before=errors)
+
+
+def compartments_in(app) -> list[tuple[str, bool]]:
+    data = yaml.safe_load((app.session.app_dir / "kraft.yaml").read_text())
+    return [(c["name"], bool(c.get("default"))) for c in data["compartments"]]
+
+
+async def test_rename_set_default_and_remove_by_keys_are_saved_and_the_default_stays(tmp_path):
+    app = make_app(tmp_path, mode="compartments")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.select("lwip")
+        await pilot.press("r")
+        assert isinstance(app.screen, NameDialog)
+        await pilot.press("end", "ctrl+u", *"net", "enter")
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        assert "★ default" in str(app.screen.query_one("#comp-net .column-title").render())
+        await pilot.press("x")  # lwip is selected: its compartment is now the default, which stays
+        await settle(pilot)
+        assert isinstance(app.screen, CompartmentsScreen)
+        assert any("cannot be removed" in n.message for n in app._notifications)
+        app.screen.select("redis")
+        await pilot.press("x", "y")
+        await settle(pilot)
+        assert [c.name for c in app.session.iso.compartments] == ["net"]
+        assert set(app.screen.query_one("#comp-net").query("LibraryChip").results()) == set(
+            app.screen.query("LibraryChip").results())
+        await pilot.press("s")
+        await settle(pilot)
+    assert compartments_in(app) == [("net", True)]
+    assert placement(app)["redis"] == "net" and set(placement(app).values()) <= {"net", None}
+    assert "CONFIG_LIBFLEXOS_INTELPKU=y" in (app.session.app_dir / ".config").read_text()
+
+
+async def test_a_library_enabled_only_in_kconfig_sits_in_the_default_and_is_placed_when_moved(tmp_path):
+    app = make_app(tmp_path, mode="compartments")
+    async with app.run_test(size=SIZE) as pilot:
+        app.session.set_many({"LIBIPERF": "y"}, "enable iperf")
+        await settle(pilot)
+        chip = app.screen.query_one("#comp-comp1").query_one("#lib-iperf")
+        assert chip.has_class("-unplaced")
+        await drag(pilot, "iperf", "#comp-comp2")
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+    assert placement(app)["iperf"] == "comp2"
+
+
+async def test_arrow_keys_walk_the_columns_at_80x24_and_scroll_them_into_view(tmp_path):
+    app = make_app(tmp_path, mode="compartments")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for _ in range(2):  # comp3 is left empty, redis ends in comp4, beyond the right edge
+            app.screen.select("redis")
+            await pilot.press("n", "enter")
+            await settle(pilot)
+        app.screen.select("tlsf")
+        await pilot.press("right")
+        assert isinstance(app.screen, CompartmentsScreen) and app.screen.selected == "lwip"
+        await pilot.press("right")
+        await settle(pilot)
+        assert app.screen.selected == "redis"
+        chip = app.screen.query_one("#comp-comp4").query_one("#lib-redis")
+        assert app.screen.query_one("#columns").scroll_x > 0
+        assert chip.region.right <= 80 and chip.region.x >= 0
+        await pilot.press("left", "left")  # same row in each column: the first library of comp1
+        await settle(pilot)
+        assert app.screen.selected == "uksched"
+        assert app.screen.query_one("#columns").scroll_x == 0
+
+
+async def test_escape_cancels_a_drag_and_nothing_moves(tmp_path):
+    app = make_app(tmp_path, mode="compartments")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await drag(pilot, "newlib", "#comp-comp2", release=False)
+        await pilot.press("escape")
+        await pilot.mouse_up("#comp-comp2", offset=(4, 3))
+        await settle(pilot)
+        assert app.session.iso.compartment_of("newlib") == "comp1"
+        assert not app.screen.query("DragGhost") and not app.screen.query(".-drop-target")

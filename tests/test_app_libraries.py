@@ -1,0 +1,51 @@
+"""Which libraries the Compartments screen shows: kraft.yaml ones plus those the Kconfig enables."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from flexui.model.app_libraries import app_libraries
+from flexui.model.session import Session
+from flexui.model.tree import locate
+from flexui.paths import embedded_tree
+
+
+@pytest.fixture
+def session(tmp_path: Path) -> Session:
+    app = tmp_path / "apps" / "redis"
+    shutil.copytree(embedded_tree() / "apps" / "redis", app,
+                    ignore=shutil.ignore_patterns(".config", "*.old", "flexui.mk", "build"))
+    return Session.open(app, workdir=locate(), build_dir=tmp_path / "kbuild")
+
+
+def by_name(session: Session) -> dict:
+    return {lib.name: lib for lib in app_libraries(session)}
+
+
+def test_every_kraft_yaml_library_is_listed_in_file_order_with_core_ones_flagged(session):
+    libs = app_libraries(session)
+    assert [lib.name for lib in libs] == list(session.iso.libraries)
+    assert all(lib.in_kraft and lib.enabled for lib in libs)
+    assert {lib.name for lib in libs if lib.is_core} == {"uksched", "ukschedcoop"}
+
+
+def test_a_library_enabled_in_kconfig_but_absent_from_kraft_yaml_is_listed_too(session):
+    assert "iperf" not in by_name(session)
+    session.set_many({"LIBIPERF": "y"}, "enable iperf")
+    iperf = by_name(session)["iperf"]
+    assert not iperf.in_kraft and iperf.enabled and not iperf.is_core
+
+
+def test_a_kraft_yaml_library_disabled_in_kconfig_is_marked_not_enabled(session):
+    session.set_many({"LIBTLSF": "n"}, "disable tlsf")
+    libs = by_name(session)
+    assert libs["tlsf"].in_kraft and not libs["tlsf"].enabled
+    assert libs["redis"].enabled
+
+
+def test_core_libraries_the_kraft_yaml_does_not_place_stay_hidden(session):
+    names = set(by_name(session))
+    core = {name for name, info in session.workdir.libraries().items() if info.is_core}
+    assert core - {"uksched", "ukschedcoop"}, "the embedded tree has other core libraries"
+    assert not (names & core) - {"uksched", "ukschedcoop"}
