@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static, Tab, Tabs
 
 from flexui.model.session import Session, SessionEvent
+from flexui.screens.quiet_static import QuietStatic
 
 # (mode, tab label, key) in tab order; the app registers the same modes.
 SCREENS: list[tuple[str, str, str]] = [
@@ -30,15 +31,17 @@ class SessionChanged(Message):
         super().__init__()
 
 
-class StatusHeader(Static):
+class StatusHeader(QuietStatic):
     """Tree, app, preset and unsaved state: what the user is editing."""
+
+    DEFAULT_CSS = "StatusHeader { height: 1; }"
 
     def render_status(self, session: Session) -> None:
         tree = "embedded tree" if session.workdir.unikraft.parent.name == "unikraft-tree" \
             else str(session.workdir.unikraft)
         preset = f" · preset {session.preset.name}" if session.preset else ""
         dirty = " · [b]● unsaved[/b]" if session.dirty else " · saved"
-        self.update(f"flexui · app [b]{session.app_name}[/b] · {tree}{preset}{dirty}")
+        self.show_text(f"flexui · app [b]{session.app_name}[/b] · {tree}{preset}{dirty}")
 
 
 class NavBar(Tabs):

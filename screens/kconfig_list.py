@@ -39,11 +39,14 @@ class VirtualList(ScrollView, can_focus=True):
             self.widget, self.index, self.x, self.chain = widget, index, x, chain
             super().__init__()
 
-    def __init__(self, row_text: RowText, *, id: str | None = None) -> None:
+    def __init__(self, row_text: RowText, *, id: str | None = None,
+                 row_key: Callable[[int], object] | None = None) -> None:
         super().__init__(id=id)
         self.row_text = row_text
+        self.row_key = row_key
         self.count = 0
         self.cursor = 0
+        self._painted: dict[int, object] = {}
 
     # -- content -------------------------------------------------------------------
     def reset(self, count: int, cursor: int) -> None:
@@ -53,6 +56,19 @@ class VirtualList(ScrollView, can_focus=True):
         self.virtual_size = Size(self.size.width, count)
         self.refresh()
         self.call_after_refresh(self.scroll_cursor_visible, center=True)
+
+    def refresh_changed(self) -> bool:
+        """Same rows, new values: repaint only the visible rows whose content changed.
+
+        Returns False when it cannot tell (no `row_key`), so the caller resets instead.
+        """
+        if self.row_key is None:
+            return False
+        top = self.scroll_offset.y
+        for index in range(top, min(self.count, top + self.scrollable_content_region.height)):
+            if self._painted.get(index) != self.row_key(index):
+                self.refresh_line(index)
+        return True
 
     def move_cursor(self, cursor: int) -> None:
         """Move the highlight, repainting only the two rows involved."""
@@ -66,10 +82,12 @@ class VirtualList(ScrollView, can_focus=True):
         if height <= 0:
             return
         top = self.scroll_offset.y
+        # force: right after new rows arrive the scrollbars are not laid out yet, and an
+        # unforced scroll would be refused as if the list still fitted on screen.
         if center and not top <= self.cursor < top + height:
-            self.scroll_to(y=max(0, self.cursor - height // 2), animate=False, immediate=True)
+            self.scroll_to(y=max(0, self.cursor - height // 2), animate=False, immediate=True, force=True)
         else:
-            self.scroll_to_region(Region(0, self.cursor, 1, 1), animate=False, immediate=True)
+            self.scroll_to_region(Region(0, self.cursor, 1, 1), animate=False, immediate=True, force=True)
 
     @property
     def page(self) -> int:
@@ -85,6 +103,8 @@ class VirtualList(ScrollView, can_focus=True):
         base = self.rich_style
         if index >= self.count:
             return Strip.blank(width, base)
+        if self.row_key is not None:
+            self._painted[index] = self.row_key(index)
         text = self.row_text(index)
         text.no_wrap = True
         text.end = ""

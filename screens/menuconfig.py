@@ -31,6 +31,7 @@ from flexui.screens.kconfig_path import PathDialog
 from flexui.screens.kconfig_quit import QuitDialog
 from flexui.screens.kconfig_search import SearchDialog, SearchResult
 from flexui.screens.kconfig_value import ValueDialog
+from flexui.screens.quiet_static import QuietStatic
 from flexui.screens.safety_line import SafetyLine
 
 
@@ -42,7 +43,7 @@ class MenuList(VirtualList):
         "menu-list--hidden", "menu-list--submenu", "menu-list--cost", "menu-list--comment"}
 
     def __init__(self, nav: MenuNavigator) -> None:
-        super().__init__(self.styled_row, id="kconfig-menu")
+        super().__init__(self.styled_row, id="kconfig-menu", row_key=lambda i: nav.row(i))
         self.nav = nav
 
     def styled_row(self, index: int) -> Text:
@@ -115,7 +116,7 @@ class MenuconfigScreen(SessionScreen):
     # -- layout ---------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
         self.nav = MenuNavigator(self.session.kconf, costs=menu.symbol_costs())
-        yield Static(id="kconfig-breadcrumb")
+        yield QuietStatic(id="kconfig-breadcrumb")
         yield SafetyLine(id="safety-summary")
         yield MenuList(self.nav)
         yield Static(id="kconfig-helpbox")
@@ -141,7 +142,14 @@ class MenuconfigScreen(SessionScreen):
                 and not event.changes:
             self._update_chrome()
             return
+        before, index = self.nav.shown, self.nav.index
         self.nav.refresh()
+        same_rows = len(before) == len(self.nav.shown) and all(
+            a is b for a, b in zip(before, self.nav.shown))
+        if same_rows and index == self.nav.index and self.menu_list.count == len(before) \
+                and self.menu_list.refresh_changed():
+            self._update_chrome()
+            return
         self._redraw()
 
     def _redraw(self) -> None:
@@ -155,7 +163,7 @@ class MenuconfigScreen(SessionScreen):
                                  ("help", self.show_help)) if on]
         flags = f"  [dim]({', '.join(modes)})[/dim]" if modes else ""
         back = "  [dim]b: back to where you jumped from[/dim]" if self.nav.can_go_back else ""
-        self.query_one("#kconfig-breadcrumb", Static).update(f"{crumbs}{flags}{back}")
+        self.query_one("#kconfig-breadcrumb", QuietStatic).show_text(f"{crumbs}{flags}{back}")
         self._update_helpbox()
 
     def _update_helpbox(self) -> None:

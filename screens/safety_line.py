@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual.widgets import Static
+from flexui.screens.quiet_static import QuietStatic
 
 from flexui.model.design import DesignPoint
 from flexui.model.safety_summary import SafetySummary, summarize
@@ -12,9 +12,9 @@ from flexui.model.session import Session
 NARROW = 110  # columns below which the short form is used, as the app's -narrow breakpoint
 
 
-class SafetyLine(Static):
+class SafetyLine(QuietStatic):
     def show(self, session: Session) -> SafetySummary:
         db, estimator = self.app.benchmarks
         summary = summarize(session.app_name, DesignPoint.of(session.iso), db, estimator)
-        self.update(summary.short_line() if self.app.size.width < NARROW else summary.line())
+        self.show_text(summary.short_line() if self.app.size.width < NARROW else summary.line())
         return summary

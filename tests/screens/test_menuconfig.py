@@ -232,7 +232,11 @@ async def test_big_generated_tree_stays_usable(tmp_path):
     app = FlexApp(session)
     async with app.run_test(size=SIZE) as pilot:
         await jump(pilot, "BIG_FLAT_00600")
+        await pilot.pause()
         assert selected(app) == "[ ] Flat option 599 (NEW)"
+        shown = menu_screen(app).menu_list
+        top, height = shown.scroll_offset.y, shown.scrollable_content_region.height
+        assert top <= shown.cursor < top + height  # the jump target is on screen, not just selected
         await pilot.press("space", "G", "k", "space", "s")
         await pilot.pause()
     assert {"CONFIG_BIG_FLAT_00600=y", "CONFIG_BIG_FLAT_00599=y"} <= config_lines(
