@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import importlib
 import threading
 from pathlib import Path
 from typing import Iterable
@@ -117,17 +118,26 @@ class OpenFailedApp(App):
         yield Footer()
 
 
+# Mode -> (module, class): each screen is imported when first shown, so that
+# start-up pays only for the first one (the build screen alone pulls in git).
+SCREEN_CLASSES: dict[str, tuple[str, str]] = {
+    "kconfig": ("flexui.screens.menuconfig", "MenuconfigScreen"),
+    "compartments": ("flexui.screens.compartments", "CompartmentsScreen"),
+    "safety": ("flexui.screens.safety", "SafetyScreen"),
+    "build": ("flexui.screens.build_run", "BuildRunScreen"),
+    "presets": ("flexui.screens.presets", "PresetsScreen"),
+}
+
+
+def _lazy_screen(module: str, name: str):
+    def make() -> Screen:
+        return getattr(importlib.import_module(module), name)()
+    return make
+
+
 def register_modes() -> None:
     """Register the screens; kept out of class scope so screens can import FlexApp."""
-    from flexui.screens.menuconfig import MenuconfigScreen
-    from flexui.screens.presets import PresetsScreen
-
-    from flexui.screens.compartments import CompartmentsScreen
-    from flexui.screens.build_run import BuildRunScreen
-    from flexui.screens.safety import SafetyScreen
-
-    FlexApp.MODES.update({"kconfig": MenuconfigScreen, "compartments": CompartmentsScreen,
-                          "safety": SafetyScreen, "build": BuildRunScreen, "presets": PresetsScreen})
+    FlexApp.MODES.update({mode: _lazy_screen(*where) for mode, where in SCREEN_CLASSES.items()})
 
 
 register_modes()

@@ -194,14 +194,17 @@ class Estimator:
     def fit(self, app: str, metric: str) -> FittedModel:
         key = (app, metric)
         if key not in self._models:
-            data = self.db.series(app, metric)
-            model = fit(data, self.gates)
-            if len(data) >= 4:
-                model.band = _quantile(loo_errors(data, self.gates), BAND_QUANTILE)
-            else:
-                model.band = 0.25  # too few points to measure the model's error
-            self._models[key] = model
+            self._models[key] = fit(self.db.series(app, metric), self.gates)
         return self._models[key]
+
+    def band(self, app: str, metric: str) -> float:
+        """The model's relative error band; computed on first need (one refit per point)."""
+        model = self.fit(app, metric)
+        if not model.band:
+            data = self.db.series(app, metric)
+            # Too few points to measure the model's error: a wide, honest band.
+            model.band = _quantile(loo_errors(data, self.gates), BAND_QUANTILE) if len(data) >= 4 else 0.25
+        return model.band
 
     def estimate(self, app: str, metric: str, point: DesignPoint) -> Estimate | None:
         if metric not in self.db.metrics(app):
@@ -217,11 +220,11 @@ class Estimator:
                             measured.mean + measured.stdev, measured.unit,
                             measured.higher_is_better, basis)
         value = model.predict(projected)
-        band = model.band * value
-        return Estimate(value, "estimated", value - band, value + band, model.unit,
+        relative = self.band(app, metric)
+        return Estimate(value, "estimated", value * (1 - relative), value * (1 + relative), model.unit,
                         model.higher_is_better,
                         f"estimated from {len(self.db.series(app, metric))} measurements "
-                        f"(±{model.band:.0%}, leave-one-out)")
+                        f"(±{relative:.0%}, leave-one-out)")
 
     def baseline(self, app: str, metric: str) -> Estimate | None:
         """The least isolated measured configuration: one compartment, nothing hardened."""

@@ -127,7 +127,7 @@ class MenuconfigScreen(SessionScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.query_one(SafetyLine).show(self.session)
+        self.call_after_refresh(self.query_one(SafetyLine).show, self.session)  # after the first menu
         self.menu_list.focus()
         self._redraw()
         for problem in getattr(self.session.loaded, "problems", ()):
