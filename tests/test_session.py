@@ -1,7 +1,5 @@
 """The shared editing session: one history, Kconfig and layout kept in step."""
 
-import shutil
-from pathlib import Path
 
 import pytest
 

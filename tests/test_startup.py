@@ -1,6 +1,5 @@
 """What `flexui` opens, from its options, the current directory and the last run."""
 
-from pathlib import Path
 
 import pytest
 

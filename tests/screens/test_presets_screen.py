@@ -1,9 +1,7 @@
 """Presets screen: load, save as, delete, compare — by keys and mouse."""
 
-from pathlib import Path
 
 import pytest
-import yaml
 
 from flexui.model.presets import load_preset
 from flexui.paths import shipped_presets
