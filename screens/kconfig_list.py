@@ -19,10 +19,17 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 RowText = Callable[[int], Text]
+# Rendered rows kept for reuse (keyed by row content, cursor, width, style, theme):
+# repaints after a toggle or a return to a menu then format only what changed.
+STRIP_CACHE = 4096
 
 
-class VirtualList(ScrollView, can_focus=True):
-    """Rows 0..count-1 drawn by `row_text(i)`; `cursor` is the highlighted row."""
+class VirtualList(ScrollView, can_focus=True, inherit_bindings=False):
+    """Rows 0..count-1 drawn by `row_text(i)`; `cursor` is the highlighted row.
+
+    Keys belong to the screen (which moves the cursor); the scroll view's own
+    scrolling keys would swallow them.
+    """
 
     COMPONENT_CLASSES = {"virtual-list--cursor"}
     DEFAULT_CSS = """
@@ -47,13 +54,21 @@ class VirtualList(ScrollView, can_focus=True):
         self.count = 0
         self.cursor = 0
         self._painted: dict[int, object] = {}
+        self._strips: dict[tuple, Strip] = {}
 
     # -- content -------------------------------------------------------------------
     def reset(self, count: int, cursor: int) -> None:
         """New rows (another menu, new results): resize, place the cursor, repaint all."""
         self.count = count
         self.cursor = cursor
-        self.virtual_size = Size(self.size.width, count)
+        size = Size(self.size.width, count)
+        if self.styles.overflow_y == "scroll" and size != self.virtual_size:
+            # The scrollbar is always there, so the screen's layout cannot change: update
+            # the scroll range without the full-screen relayout a virtual_size change costs.
+            self.set_reactive(VirtualList.virtual_size, size)
+            self._scroll_update(size)
+        else:
+            self.virtual_size = size
         self.refresh()
         self.call_after_refresh(self.scroll_cursor_visible, center=True)
 
@@ -103,8 +118,14 @@ class VirtualList(ScrollView, can_focus=True):
         base = self.rich_style
         if index >= self.count:
             return Strip.blank(width, base)
+        key = None
         if self.row_key is not None:
-            self._painted[index] = self.row_key(index)
+            row = self.row_key(index)
+            self._painted[index] = row
+            key = (row, index == self.cursor, width, base, self.app.theme)
+            cached = self._strips.get(key)
+            if cached is not None:
+                return cached
         text = self.row_text(index)
         text.no_wrap = True
         text.end = ""
@@ -112,7 +133,12 @@ class VirtualList(ScrollView, can_focus=True):
             text.stylize(self.get_component_rich_style("virtual-list--cursor"))
         segments = list(text.render(self.app.console))
         strip = Strip(Segment.apply_style(segments, base), text.cell_len)
-        return strip.crop_extend(0, width, base + self._cursor_fill(index))
+        strip = strip.crop_extend(0, width, base + self._cursor_fill(index))
+        if key is not None:
+            if len(self._strips) >= STRIP_CACHE:
+                self._strips.clear()
+            self._strips[key] = strip
+        return strip
 
     def _cursor_fill(self, index: int) -> Style:
         if index != self.cursor:
