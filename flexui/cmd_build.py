@@ -11,7 +11,6 @@ import shlex
 import sys
 from pathlib import Path
 
-from flexui.model.build_runner import plan_build
 
 EXIT_BUILD_FAILED = 3
 
@@ -28,6 +27,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Imports the runner here: the parser is built on every flexui call, the runner only for this one."""
+    from flexui.model.build_runner import plan_build
     from flexui.model.workdir_build import build_in_workdir
 
     app_dir = (args.app or Path.cwd()).resolve()

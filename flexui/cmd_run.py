@@ -11,8 +11,6 @@ import sys
 from pathlib import Path
 
 from flexui.cli import EXIT_FAILURE, EXIT_INVALID, EXIT_OK
-from flexui.model.qemu_command import RunSpec, run_spec_for
-from flexui.model.qemu_runner import run as run_qemu
 
 EXIT_GUEST_FAILED = 3
 
@@ -28,6 +26,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Imports the runner here: the parser is built on every flexui call, the runner only for this one."""
+    from flexui.model.qemu_command import RunSpec, run_spec_for
+    from flexui.model.qemu_runner import run as run_qemu
+
     app_dir = (args.app or Path.cwd()).resolve()
     if args.image is not None:
         if not args.image.is_file():
