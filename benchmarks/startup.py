@@ -88,6 +88,29 @@ def _count_symbols(config: Path, _: list[float]) -> str:
     return ""
 
 
+HELLO = """from textual.app import App
+from textual.widgets import Static
+
+
+class Hello(App):
+    def compose(self):
+        yield Static("\\n".join({entries!r}))
+
+
+Hello().run()
+"""
+
+
+def textual_floor(tmp: Path, repeat: int) -> None:
+    """A bare Textual app showing the same three lines: the floor any Textual UI starts from."""
+    script = tmp / "hello_textual.py"
+    script.write_text(HELLO.format(entries=list(FIRST_MENU)))
+    times = [time_to_first_menu([sys.executable, str(script)], {"TERM": "xterm-256color"}, tmp)
+             for _ in range(repeat)]
+    print(f"reference: bare Textual app      median {statistics.median(times):6.3f} s"
+          f"   best {min(times):6.3f} s")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
@@ -101,6 +124,7 @@ def main() -> int:
         app = tmp / "redis"
         shutil.copytree(tree / "apps" / "redis", app)
         print(f"time to first menu on screen, {args.repeat} runs each, tmux {SIZE[0]}x{SIZE[1]}\n")
+        textual_floor(tmp, args.repeat)
         measure("embedded tree, app redis", tree, app, tmp / "build-embedded", args.repeat)
         big = tmp / "big" / "redis"
         shutil.copytree(tree / "apps" / "redis", big)
