@@ -17,7 +17,7 @@ EXIT_BUILD_FAILED = 3
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--build", action="store_true",
-                        help="build the app's image (kraft configure, make prepare, kraft build "
+                        help="build the app's image (make prepare, kraft build "
                              "--compartmentalize); skipped when it is up to date")
     parser.add_argument("--force", action="store_true", help="with --build: rebuild even when up to date")
     parser.add_argument("--build-cmd", action="append", metavar="CMD", default=None,

@@ -53,7 +53,7 @@ class RunSpec:
     image: Path
     mechanism: str = "fcalls"  # DesignPoint mechanism: fcalls, mpk-*, ept
     accel: str = "auto"  # auto | kvm | tcg
-    memory_mb: int = 64
+    memory_mb: int = 1024  # what the FlexOS evaluation gave its guests
     initrd: Path | None = None
     args: str = ""
     timeout: float = 60.0

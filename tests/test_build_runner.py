@@ -106,6 +106,6 @@ def test_flexos_sequence_and_hardening_variables_reach_the_environment(tmp_path)
     app_dir = app(tmp_path)
     (app_dir / "flexui.mk").write_text("LIBLWIP_CFLAGS_EXTRA := -fsanitize=undefined\n")
     plan = plan_build(app_dir)
-    assert [s.argv[:2] for s in plan.steps] == [["kraft", "configure"], ["make", "prepare"], ["kraft", "-v"]]
+    assert [s.argv[:2] for s in plan.steps] == [["make", "prepare"], ["kraft", "-v"]]
     assert "--compartmentalize" in plan.steps[-1].argv
     assert plan.env == {"LIBLWIP_CFLAGS_EXTRA": "-fsanitize=undefined"}
