@@ -12,7 +12,6 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from flexui.model import menu
 from flexui.model.presets import Preset
 from flexui.model.problems import InputError
 from flexui.model.recent import Recent, save_recent
@@ -54,8 +53,8 @@ class FlexApp(App):
         try:
             db = BenchDB.load()
         except InputError as e:
-            self.notify(str(e.problems[0]), severity="warning", timeout=12)
-            db = BenchDB.load(user_dir=Path("/nonexistent"))
+            self.notify(f"{e.problems[0]} (using the shipped data only)", severity="warning", timeout=12)
+            db = BenchDB.load(with_user=False)
         return db, Estimator(db)
 
     def on_mount(self) -> None:
@@ -141,21 +140,6 @@ def register_modes() -> None:
 
 
 register_modes()
-
-
-@functools.cache
-def published_costs() -> dict[str, str]:
-    """Menu annotations from the benchmark database; none when it cannot be read."""
-    from flexui.model.benchdata import BenchDB
-    from flexui.model.symbol_costs import symbol_costs
-
-    try:
-        return symbol_costs(BenchDB.load())
-    except InputError:
-        return {}
-
-
-menu.cost_provider = published_costs
 
 
 def open_session(app_dir: Path, *, workdir: Workdir, preset: Preset | None = None,

@@ -16,7 +16,7 @@ from flexui.model.config_space import ConfigSpace
 from flexui.model.design import DesignPoint
 from flexui.model.estimator import Estimator
 from flexui.model.exploration import (feasible_from_model, feasible_from_values, maximal, members,
-                                      plan, safest_within_budget)
+                                      parse_budget, plan, safest_within_budget)
 from flexui.model.order_dot import to_dot, write_dot
 from flexui.model.safety_order import ORDERS, count_safer, leq
 
@@ -53,18 +53,6 @@ def _invalid(message: str) -> Invalid:
     return Invalid(f"flexui explore: {message}")
 
 
-def parse_budget(text: str) -> float:
-    scale = {"k": 1e3, "m": 1e6, "g": 1e9}
-    t = text.strip().lower()
-    try:
-        value = float(t[:-1]) * scale[t[-1]] if t and t[-1] in scale else float(t)
-    except ValueError:
-        raise _invalid(f"--budget {text!r} is not a number; write e.g. 500000 or 500k") from None
-    if value <= 0:
-        raise _invalid(f"--budget must be positive, got {text}")
-    return value
-
-
 def resolve_app(ref: str) -> tuple[str, frozenset[str] | None]:
     path = Path(ref)
     if (path / "kraft.yaml").is_file():
@@ -88,7 +76,10 @@ def main(argv: list[str]) -> int:
 
 
 def explore(args: argparse.Namespace) -> int:
-    budget = parse_budget(args.budget)
+    try:
+        budget = parse_budget(args.budget)
+    except ValueError as e:
+        raise _invalid(f"--budget {e}") from None
     app, libraries = resolve_app(args.app)
     db = BenchDB.load()
     if app not in db.apps():

@@ -105,7 +105,8 @@ class BenchDB:
     tables: dict[str, dict] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, shipped_dir: Path | None = None, user_dir: Path | None = None) -> "BenchDB":
+    def load(cls, shipped_dir: Path | None = None, user_dir: Path | None = None, *,
+             with_user: bool = True) -> "BenchDB":
         from flexui.paths import shipped_benchdata
 
         from .userdirs import data_dir
@@ -119,7 +120,7 @@ class BenchDB:
             db.provenance.update(f.provenance)
             db.tables.update(f.tables)
         user_path = user_dir / USER_FILE
-        if user_path.is_file():
+        if with_user and user_path.is_file():
             f = BenchFile.read(user_path)
             db.user += f.measurements
             db.provenance.update(f.provenance)

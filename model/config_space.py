@@ -9,21 +9,10 @@ spaces of millions of configurations to a few thousand big-int operations.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from .design import MECHANISM_LEVEL, MECHANISMS, DesignPoint, Layout, canonical_layout, refines
+from .design import (MECHANISM_LEVEL, MECHANISMS, DesignPoint, Layout, canonical_layout, library_units,
+                     refines)
 from .isolation import COUPLED_LIBRARIES
 from .safety_order import splits
-
-
-def library_units(libraries, coupled=COUPLED_LIBRARIES) -> list[frozenset[str]]:
-    """Libraries grouped into the units that always share a compartment."""
-    libs = set(libraries)
-    out = []
-    for group in coupled:
-        present = frozenset(group & libs)
-        if present:
-            out.append(present)
-            libs -= present
-    return sorted(out + [frozenset({lib}) for lib in libs], key=lambda u: sorted(u))
 
 
 def set_partitions(items: list) -> list[list[list]]:

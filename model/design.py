@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .isolation import IsolationConfig
+from .isolation import COUPLED_LIBRARIES, IsolationConfig
 
 # Mechanisms in the form the ordering uses. "mpk-private" and "mpk-dss" are
 # both above shared stacks and below EPT, and incomparable to each other.
@@ -26,13 +26,25 @@ MECHANISM_LEVEL: dict[str, int] = {
 
 MECHANISM_LABELS: dict[str, str] = {
     "fcalls": "function calls",
-    "mpk-shared": "MPK, shared stacks",
-    "mpk-private": "MPK, private stacks",
-    "mpk-dss": "MPK, private stacks + DSS",
+    "mpk-shared": "Intel MPK, shared stacks",
+    "mpk-private": "Intel MPK, private stacks",
+    "mpk-dss": "Intel MPK, private stacks + DSS",
     "ept": "VM/EPT",
 }
 
 Layout = frozenset[frozenset[str]]
+
+
+def library_units(libraries, coupled=COUPLED_LIBRARIES) -> list[frozenset[str]]:
+    """Libraries grouped into the units that always share a compartment (uksched+ukschedcoop)."""
+    libs = set(libraries)
+    out = []
+    for group in coupled:
+        present = frozenset(group & libs)
+        if present:
+            out.append(present)
+            libs -= present
+    return sorted(out + [frozenset({lib}) for lib in libs], key=sorted)
 
 
 def mechanism_stronger_or_equal(a: str, b: str) -> bool:

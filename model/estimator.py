@@ -18,8 +18,7 @@ import statistics
 from dataclasses import dataclass, field
 
 from .benchdata import BenchDB, Measurement
-from .design import DesignPoint, canonical_layout
-from .isolation import COUPLED_LIBRARIES
+from .design import DesignPoint, canonical_layout, library_units
 
 # Gate cycles when the data has no table (Fig. 11); mpk-private uses the DSS
 # figure: the gate is the same, only stack-variable sharing differs.
@@ -50,12 +49,7 @@ class Estimate:
 
 def units(libraries: frozenset[str]) -> dict[str, str]:
     """Library -> unit name; coupled libraries (uksched+ukschedcoop) form one unit."""
-    unit = {lib: lib for lib in libraries}
-    for group in COUPLED_LIBRARIES:
-        present = sorted(group & libraries)
-        for lib in present:
-            unit[lib] = "+".join(present)
-    return unit
+    return {lib: "+".join(sorted(unit)) for unit in library_units(libraries) for lib in unit}
 
 
 def project(point: DesignPoint, libraries: frozenset[str]) -> DesignPoint:

@@ -12,6 +12,7 @@ everything safer, one within budget rules in everything less safe.
 from __future__ import annotations
 
 import bisect
+import math
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -21,6 +22,19 @@ from .estimator import FittedModel
 from .safety_order import leq, lt
 
 Bitsets = list[list[int]]  # [layout][mechanism] -> bit `mask` set = point in the set
+BUDGET_SCALE = {"k": 1e3, "m": 1e6, "g": 1e9}
+
+
+def parse_budget(text: str) -> float:
+    """`500000`, `500k`, `1.2M` -> a positive number; ValueError says how to write one."""
+    t = text.strip().lower()
+    try:
+        value = float(t[:-1]) * BUDGET_SCALE[t[-1]] if t and t[-1] in BUDGET_SCALE else float(t)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a budget; write a number such as 500000 or 500k") from None
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{text!r} is not a budget; it must be a positive number such as 500k")
+    return value
 
 
 def _zero_masks(h: int) -> list[int]:

@@ -10,7 +10,7 @@ one list of nodes, not thousands of strings.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import Mapping
 
 import kconfiglib
 from kconfiglib import BOOL, COMMENT, HEX, INT, MENU, STRING, TRISTATE, Choice, MenuNode, Symbol
@@ -18,17 +18,6 @@ from kconfiglib import BOOL, COMMENT, HEX, INT, MENU, STRING, TRISTATE, Choice, 
 SUBMENU_INDENT = 2
 TRI_KEYS = {"n": 0, "m": 1, "y": 2}
 TYPE_NAMES = {BOOL: "bool", TRISTATE: "tristate", INT: "int", HEX: "hex", STRING: "string"}
-
-# Published cost per FlexOS symbol (name -> short text such as "62 cycles/gate").
-# Left unset until the committed benchmark database exists; the app sets it.
-CostProvider = Callable[[], Mapping[str, str]]
-cost_provider: CostProvider | None = None
-
-
-def symbol_costs() -> dict[str, str]:
-    """Cost text per symbol from the published data, or nothing when none is wired."""
-    return dict(cost_provider()) if cost_provider is not None else {}
-
 
 @dataclass(frozen=True)
 class Row:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .design import MECHANISM_LABELS, mechanism_of
 from .isolation import DRIVER_LABELS, IsolationConfig
 from .presets import Preset
 
@@ -24,12 +25,10 @@ class CompareRow:
 
 
 def mechanism_label(iso: IsolationConfig) -> str:
-    label = DRIVER_LABELS.get(iso.driver, iso.driver)
-    if iso.driver == "intel-pku":
-        label += ", shared stacks" if iso.shared_stacks else ", private stacks"
-        if iso.dss:
-            label += " + DSS"
-    return label
+    """The image's mechanism in words; an unknown driver is shown as written."""
+    if iso.driver not in DRIVER_LABELS:
+        return iso.driver
+    return MECHANISM_LABELS[mechanism_of(iso)]
 
 
 def summary(iso: IsolationConfig) -> str:

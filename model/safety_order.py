@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .design import MECHANISM_LEVEL, DesignPoint, canonical_layout, mechanism_stronger_or_equal, refines
+from .design import (MECHANISM_LEVEL, DesignPoint, canonical_layout, library_units,
+                     mechanism_stronger_or_equal, refines)
 
 ORDERS = ("product", "paper")
 
@@ -68,7 +69,7 @@ def safer_steps(point: DesignPoint, hardenable: Iterable[str], mechanisms: Itera
     """The configurations one step safer (the upper covers in the product order)."""
     allowed = set(mechanisms) if mechanisms is not None else set(MECHANISM_LEVEL)
     out = []
-    for unit in _units(hardenable, coupled):
+    for unit in library_units(hardenable, coupled):
         if not unit <= point.hardened:
             out.append(DesignPoint(point.layout, point.hardened | unit, point.mechanism))
     for layout in splits(point.layout):
@@ -85,7 +86,7 @@ def less_safe_steps(point: DesignPoint, mechanisms: Iterable[str] | None = None,
     """The configurations one step less safe (the lower covers in the product order)."""
     allowed = set(mechanisms) if mechanisms is not None else set(MECHANISM_LEVEL)
     out = [DesignPoint(point.layout, point.hardened - unit, point.mechanism)
-           for unit in _units(point.hardened, coupled) if unit <= point.hardened]
+           for unit in library_units(point.hardened, coupled) if unit <= point.hardened]
     groups = sorted(point.layout, key=sorted)
     for i, a in enumerate(groups):
         for b in groups[i + 1:]:
@@ -97,16 +98,6 @@ def less_safe_steps(point: DesignPoint, mechanisms: Iterable[str] | None = None,
         out += [DesignPoint(point.layout, point.hardened, m) for m in sorted(allowed)
                 if MECHANISM_LEVEL[m] == max(below)]
     return out
-
-
-def _units(libraries: Iterable[str], coupled: Iterable[frozenset[str]]) -> list[frozenset[str]]:
-    libs = set(libraries)
-    out = []
-    for group in coupled:
-        if group & libs:
-            out.append(frozenset(group & libs))
-            libs -= group
-    return out + [frozenset({lib}) for lib in sorted(libs)]
 
 
 def _breaks_coupling(layout, coupled: Iterable[frozenset[str]]) -> bool:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from .benchdata import BenchDB
 from .design import DesignPoint
 from .estimator import Estimate, Estimator, project
+from .isolation import COUPLED_LIBRARIES
 from .safety_order import count_relations, safer_steps
 
 # The metric each app's summary uses (the paper's headline numbers).
@@ -92,11 +93,9 @@ def next_safer_steps(summary: SafetySummary, estimator: Estimator) -> list[Step]
     if summary.metric is None:
         return []
     model = estimator.fit(summary.app, summary.metric)
-    coupled = [frozenset(u for u, unit in model.unit_of.items() if unit == name)
-               for name in set(model.unit_of.values()) if "+" in name]
     steps = []
     measured_hardening = {lib for lib, unit in model.unit_of.items() if unit in model.harden_cost}
-    for p in safer_steps(summary.point, measured_hardening, coupled=coupled):
+    for p in safer_steps(summary.point, measured_hardening, coupled=COUPLED_LIBRARIES):
         est = estimator.estimate(summary.app, summary.metric, p)
         steps.append(Step(p, est, _describe(summary.point, p)))
     sign = -1 if model.higher_is_better else 1

@@ -9,7 +9,6 @@ process group.
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,8 +17,7 @@ from textual.widgets import Input, Label, ProgressBar, RichLog, Static
 
 from flexui.model.build_runner import BuildResult, Progress, plan_build
 from flexui.model.workdir_build import build_in_workdir
-from flexui.model.design import DesignPoint
-from flexui.model.qemu_command import RunSpec
+from flexui.model.qemu_command import app_images, run_spec_for
 from flexui.model.qemu_runner import RunResult
 from flexui.model.qemu_runner import run as run_qemu
 from flexui.model.session import SessionEvent
@@ -63,7 +61,7 @@ class BuildRunScreen(SessionScreen):
 
     def refresh_from_session(self, event: SessionEvent | None) -> None:
         if self.busy is None:
-            image = self._image()
+            image, _ = app_images(self.session.app_dir)
             where = f"image: {image}" if image else "no image yet: press b to build"
             self._status(f"{where} · b build · r run · c cancel/stop")
 
@@ -76,11 +74,6 @@ class BuildRunScreen(SessionScreen):
 
     def _from_thread(self, fn, *args) -> None:
         self.app.call_from_thread(fn, *args)
-
-    def _image(self) -> Path | None:
-        build = self.session.app_dir / "build"
-        images = sorted(build.glob("*_kvm-x86_64")) if build.is_dir() else []
-        return images[0] if images else None
 
     def _timeout(self) -> float:
         try:
@@ -151,14 +144,11 @@ class BuildRunScreen(SessionScreen):
         if self.busy:
             self.notify(f"a {self.busy} is in progress; c cancels it", severity="warning")
             return
-        image = self._image()
-        if image is None:
+        spec = run_spec_for(self.session.app_dir, self.session.iso, timeout=self._timeout())
+        if spec is None:
             self.notify("no image to run: build it first (b)", severity="error")
             return
-        build = image.parent
-        comps = sorted(build.glob(f"{image.name}.comp[0-9]*"))
-        spec = RunSpec(image, mechanism=DesignPoint.of(self.session.iso).mechanism, timeout=self._timeout(),
-                       compartment_images=comps)
+        image = spec.image
         self.busy = "run"
         self._cancel.clear()
         self._log(f"── boot of {image.name} ──")

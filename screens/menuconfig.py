@@ -21,6 +21,7 @@ from flexui.model import menu
 from flexui.model.kconfig_info import EntryInfo, entry_info
 from flexui.model.kconfig_search import SearchIndex
 from flexui.model.menu import MenuNavigator, Row
+from flexui.model.symbol_costs import symbol_costs
 from flexui.model.session import SessionEvent
 from flexui.screens.base import SessionScreen
 from flexui.screens.kconfig_diff import DiffDialog
@@ -115,7 +116,7 @@ class MenuconfigScreen(SessionScreen):
 
     # -- layout ---------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
-        self.nav = MenuNavigator(self.session.kconf, costs=menu.symbol_costs())
+        self.nav = MenuNavigator(self.session.kconf, costs=symbol_costs(self.app.benchmarks[0]))
         yield QuietStatic(id="kconfig-breadcrumb")
         yield SafetyLine(id="safety-summary")
         yield MenuList(self.nav)

@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Input, Label, Select, Static
 from flexui.model.config_space import ConfigSpace
 from flexui.model.design import MECHANISM_LABELS, DesignPoint, apply_point
 from flexui.model.estimator import project
-from flexui.model.exploration import feasible_from_values, safest_within_budget
+from flexui.model.exploration import feasible_from_values, parse_budget, safest_within_budget
 from flexui.model.order_dot import to_dot, write_dot
 from flexui.model.safety_order import ORDERS, lt
 from flexui.model.safety_summary import SafetySummary, next_safer_steps, summarize
@@ -30,16 +30,6 @@ def short(point: DesignPoint) -> str:
     layout = " | ".join(",".join(sorted(g)) for g in groups[1:]) or "one compartment"
     hard = ",".join(sorted(point.hardened)) or "-"
     return f"isolated: {layout}; hardened: {hard}; {MECHANISM_LABELS[point.mechanism]}"
-
-
-def parse_budget(text: str) -> float | None:
-    t = text.strip().lower()
-    scale = {"k": 1e3, "m": 1e6}
-    try:
-        value = float(t[:-1]) * scale[t[-1]] if t and t[-1] in scale else float(t)
-    except ValueError:
-        return None
-    return value if value > 0 else None
 
 
 class SafetyScreen(SessionScreen):
@@ -110,9 +100,12 @@ class SafetyScreen(SessionScreen):
         self.query_one("#estimate", Static).update("\n".join(lines))
         self._fill_steps(summary)
         self._fill_neighbourhood(summary)
-        budget = parse_budget(self.query_one("#budget", Input).value)
-        if budget is not None:
-            self._fill_budget(budget)
+        text = self.query_one("#budget", Input).value
+        if text.strip():
+            try:
+                self._fill_budget(parse_budget(text))
+            except ValueError:
+                pass  # the user is told when they submit it
 
     def _fill_steps(self, summary: SafetySummary) -> None:
         table = self.query_one("#steps", DataTable)
@@ -170,9 +163,10 @@ class SafetyScreen(SessionScreen):
 
     @on(Input.Submitted, "#budget")
     def _budget(self, event: Input.Submitted) -> None:
-        budget = parse_budget(event.value)
-        if budget is None:
-            self.notify(f"{event.value!r} is not a budget; write e.g. 500000 or 500k", severity="error")
+        try:
+            budget = parse_budget(event.value)
+        except ValueError as e:
+            self.notify(str(e), severity="error")
             return
         self._fill_budget(budget)
         if self._answer:

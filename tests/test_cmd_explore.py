@@ -50,7 +50,9 @@ def test_generated_space_from_an_app_directory(tmp_path, capsys):
 @pytest.mark.parametrize("args, message", [
     (["--app", "redis", "--metric", "PUT", "--budget", "5"], "choose one of GET, SET"),
     (["--app", "mysql", "--metric", "GET", "--budget", "5"], "no benchmark data for app 'mysql'"),
-    (["--app", "redis", "--metric", "GET", "--budget", "fast"], "not a number"),
+    (["--app", "redis", "--metric", "GET", "--budget", "fast"], "not a budget"),
+    (["--app", "redis", "--metric", "GET", "--budget", "inf"], "must be a positive number"),
+    (["--app", "redis", "--metric", "GET", "--budget", "0"], "must be a positive number"),
 ])
 def test_invalid_input_is_one_line_and_exit_2(args, message, capsys):
     assert main(["explore", *args]) == 2

@@ -9,7 +9,7 @@ import pytest
 from flexui.model.benchdata import BenchDB
 from flexui.model.config_space import ConfigSpace
 from flexui.model.estimator import Estimator
-from flexui.model.exploration import (exhaustive, feasible_from_model, feasible_from_values, plan,
+from flexui.model.exploration import (exhaustive, feasible_from_model, feasible_from_values, parse_budget, plan,
                                       plan_space, safest_within_budget)
 from flexui.model.safety_order import leq
 
@@ -101,3 +101,14 @@ def test_space_plan_with_the_model_as_oracle_matches_the_model_answer(tmp_path):
     noisy = random.Random(3)
     again = plan_space(space, model, lambda p: model.predict(p) * noisy.uniform(0.97, 1.03), 700e3)
     assert again.answer and again.rounds >= 1
+
+
+@pytest.mark.parametrize("text, value", [("500000", 5e5), ("500k", 5e5), ("1.2M", 1.2e6), (" 2g ", 2e9)])
+def test_budget_accepts_plain_numbers_and_k_m_g_suffixes(text, value):
+    assert parse_budget(text) == pytest.approx(value)
+
+
+@pytest.mark.parametrize("text", ["fast", "", "k", "inf", "nan", "0", "-5k"])
+def test_budget_rejects_what_is_not_a_positive_number(text):
+    with pytest.raises(ValueError, match="is not a budget"):
+        parse_budget(text)

@@ -153,12 +153,10 @@ def test_typed_values_are_range_checked(name, text, expected):
     assert parse_entry(kconf.syms[name], text) == expected
 
 
-def test_published_costs_appear_only_when_a_provider_is_wired(monkeypatch):
+def test_published_costs_appear_next_to_their_symbols_only():
     kconf = load_fixture()
-    monkeypatch.setattr(menu, "cost_provider", None)
-    assert menu.symbol_costs() == {}
-    monkeypatch.setattr(menu, "cost_provider", lambda: {"BACKEND_MPK": "62 cycles/gate"})
-    nav = MenuNavigator(kconf, costs=menu.symbol_costs())
+    assert MenuNavigator(kconf).costs == {}
+    nav = MenuNavigator(kconf, costs={"BACKEND_MPK": "62 cycles/gate"})
     enter(nav, "Isolation backend")
     row: Row = nav.row(0)
     assert row.cost == "62 cycles/gate"
