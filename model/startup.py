@@ -74,12 +74,13 @@ def _resolve(request: OpenRequest, recent: Recent, cwd: Path) -> OpenTarget:
         if not app.is_dir():
             raise StartupError(f"{app}: no such app directory; pass --app a directory "
                                "holding kraft.yaml (or a new empty directory)")
-    workdir = _workdir(request, recent, app)
+    in_cwd = app is None and (cwd / "kraft.yaml").is_file()
+    workdir = _workdir(request, recent, cwd if in_cwd else app)
     if app is not None:
         return OpenTarget(workdir, app.resolve(), "as asked")
     if request.preset_app:
         return OpenTarget(workdir, _app_in(workdir, request.preset_app), "the preset's app")
-    if (cwd / "kraft.yaml").is_file():
+    if in_cwd:
         return OpenTarget(workdir, cwd.resolve(), "the current directory")
     if recent.app and Path(recent.app).is_dir() and request.tree is None \
             and request.workdir is None:

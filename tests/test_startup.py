@@ -71,6 +71,18 @@ def test_app_inside_a_workdir_uses_that_workdir(tmp_path):
     assert target.workdir.unikraft == (wd / "unikraft").resolve()
 
 
+def test_app_in_the_current_directory_uses_its_workdir_not_the_last_one(tmp_path):
+    import shutil
+
+    wd, other = tmp_path / "wd", tmp_path / "other"
+    shutil.copytree(embedded_tree(), wd)
+    shutil.copytree(embedded_tree(), other)
+    recent = Recent(app=str(other / "apps" / "redis"), workdir=str(other))
+    target = resolve(OpenRequest(), recent, cwd=wd / "apps" / "nginx")
+    assert target.app_dir == (wd / "apps" / "nginx").resolve()
+    assert target.workdir.unikraft == (wd / "unikraft").resolve()
+
+
 def test_preset_for_another_app_opens_that_sample_app(tmp_path):
     target = resolve(OpenRequest(preset_app="sqlite"), Recent(), cwd=tmp_path)
     assert target.app_dir.name == "sqlite"
