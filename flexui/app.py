@@ -5,24 +5,23 @@ from __future__ import annotations
 import functools
 import importlib
 import threading
-from pathlib import Path
 from typing import Iterable
 
+from rich.style import Style
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from flexui.model.presets import Preset
+from flexui import first_frame
+from flexui.model.menu import MenuNavigator
 from flexui.model.problems import InputError
-from flexui.model.recent import Recent, save_recent
 from flexui.model.session import Session, SessionEvent
-from flexui.model.tree import TreeError, Workdir
-from flexui.screens.base import SCREENS, SessionChanged
+from flexui.screens.base import SessionChanged
+from flexui.screens.chrome import SCREENS
 from flexui.screens.help import HelpScreen, binding_rows
 
 
 class FlexApp(App):
-    CSS_PATH = "app.tcss"
     TITLE = "flexui"
     MODES: dict = {}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
@@ -42,6 +41,7 @@ class FlexApp(App):
         self._notes = list(notes)
         self._initial_mode = mode if mode in self.MODES else next(iter(self.MODES))
         self._main_thread = threading.get_ident()
+        self._learned = False
         session.subscribe(self._on_session_event)
 
     @functools.cached_property
@@ -61,6 +61,12 @@ class FlexApp(App):
         self.switch_mode(self._initial_mode)
         for note in self._notes:
             self.notify(note, severity="warning", timeout=12)
+
+    def learn_first_frame(self, nav: MenuNavigator) -> None:
+        """Record this terminal's colours of the Kconfig screen for the next first frame."""
+        if not self._learned and first_frame.wanted():
+            self._learned = True
+            learn_colours(self, nav)
 
     def _on_session_event(self, event: SessionEvent) -> None:
         if threading.get_ident() == self._main_thread:
@@ -142,25 +148,35 @@ def register_modes() -> None:
 register_modes()
 
 
-def open_session(app_dir: Path, *, workdir: Workdir, preset: Preset | None = None,
-                 build_dir: Path | None = None) -> tuple[Session, list[str]]:
-    """The session plus what the user must be told about the files it read."""
-    session = Session.open(app_dir, workdir=workdir, build_dir=build_dir)
-    notes = [str(p) for p in session.loaded.problems]
-    notes += [f"CONFIG_{r.symbol}: {r.reason}" for r in session.startup_refusals]
-    if preset is not None:
-        notes += [f"CONFIG_{r.symbol}: {r.reason}" for r in session.apply_preset(preset)]
-    return session, notes
+def learn_colours(app: App, nav: MenuNavigator) -> bool:
+    """Store the SGR codes the app painted for each role of the first frame; True if changed.
 
+    Reads the screen as composed (Textual's compositor strips), converted
+    for the terminal's colour system just as the app's own output is, and
+    only while it still shows what the frame shows.
+    """
+    from rich.color import ColorSystem
 
-def run_app(app_dir: Path, *, workdir: Workdir, preset: Preset | None = None,
-            build_commands: list[list[str]] | None = None) -> int:
-    try:
-        session, notes = open_session(app_dir, workdir=workdir, preset=preset)
-    except (TreeError, InputError) as e:
-        message = str(e) if isinstance(e, TreeError) else "\n".join(map(str, e.problems))
-        OpenFailedApp(message).run()
-        return 2
-    save_recent(Recent(app=str(session.app_dir), workdir=str(workdir.unikraft.parent)))
-    FlexApp(session, notes=notes, build_commands=build_commands).run()
-    return 0
+    frame = first_frame.lines(app.session, nav, app.size.width, app.size.height)
+    strips = app.screen._compositor.render_strips()
+    if not first_frame.shows(frame, [strip.text for strip in strips]):
+        return False  # the user has moved on, or another screen is up: learn next time
+    system = {"standard": ColorSystem.STANDARD, "256": ColorSystem.EIGHT_BIT,
+              "truecolor": ColorSystem.TRUECOLOR, "windows": ColorSystem.WINDOWS}.get(
+        app.console.color_system or "", ColorSystem.TRUECOLOR)
+
+    def style_at(x: int, y: int, char: str) -> str | None:
+        if y >= len(strips):
+            return None
+        start = 0
+        for segment in strips[y]:
+            end = start + len(segment.text)
+            if start <= x < end:
+                if segment.text[x - start] != char:
+                    return None
+                rendered = (segment.style or Style()).render("x", color_system=system)
+                return rendered[2:rendered.index("m")] if rendered.startswith("\x1b[") else ""
+            start = end
+        return None
+
+    return first_frame.learn(frame, style_at)

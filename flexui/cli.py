@@ -112,18 +112,18 @@ def main(argv: list[str] | None = None) -> int:
 
 def launch_ui(args: argparse.Namespace) -> int:
     """Open the Textual app; the only path that imports Textual."""
-    try:
-        from flexui.app import run_app
-    except ModuleNotFoundError as e:
-        if e.name and (e.name == "textual" or e.name.startswith(("textual.", "flexui."))):
-            print(f"flexui: the terminal UI is not available (missing module {e.name}); "
-                  "the headless options still work, e.g. flexui --apply PRESET", file=sys.stderr)
-            return EXIT_FAILURE
-        raise
-    return guarded(lambda: _open_ui(run_app, args))
+    import importlib.util
+
+    if importlib.util.find_spec("textual") is None:
+        print("flexui: the terminal UI is not available (missing module textual); "
+              "the headless options still work, e.g. flexui --apply PRESET", file=sys.stderr)
+        return EXIT_FAILURE
+    from flexui.launch import run_ui
+
+    return guarded(lambda: _open_ui(run_ui, args))
 
 
-def _open_ui(run_app: Callable[..., int], args: argparse.Namespace) -> int:
+def _open_ui(run_ui: Callable[..., int], args: argparse.Namespace) -> int:
     """Decide what to open (model/startup) and hand it to the app."""
     from flexui.model.presets import find_preset, load_preset
     from flexui.model.recent import load_recent
@@ -146,7 +146,7 @@ def _open_ui(run_app: Callable[..., int], args: argparse.Namespace) -> int:
         import shlex
 
         extra["build_commands"] = [shlex.split(c) for c in args.build_cmd]
-    return run_app(target.app_dir, workdir=target.workdir, **extra)
+    return run_ui(target.app_dir, workdir=target.workdir, **extra)
 
 
 if __name__ == "__main__":

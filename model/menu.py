@@ -35,22 +35,26 @@ class Row:
     changeable: bool
     cost: str
 
+    def parts(self) -> list[tuple[str, str]]:
+        """(text, role) pieces in screen order; every renderer styles the same roles."""
+        parts = [(f"{self.value:<{3 + self.indent}}", "value" if self.changeable else "locked")]
+        if self.name:
+            parts.append((f" {self.name}", "name"))
+        if self.label:
+            parts.append((f" {self.label}", "comment" if self.label.startswith("*** ") else ""))
+        if self.new:
+            parts.append((" (NEW)", "new"))
+        if self.selection:
+            parts.append((f" ({self.selection})", ""))
+        if self.submenu:
+            parts.append((f"  {self.submenu}", "submenu"))
+        if self.cost:
+            parts.append((f"  [{self.cost}]", "cost"))
+        return parts
+
     def text(self) -> str:
         """The entry as one plain line, like menuconfig prints it."""
-        parts = [f"{self.value:<{3 + self.indent}}"]
-        if self.name:
-            parts.append(f" {self.name}")
-        if self.label:
-            parts.append(f" {self.label}")
-        if self.new:
-            parts.append(" (NEW)")
-        if self.selection:
-            parts.append(f" ({self.selection})")
-        if self.submenu:
-            parts.append(f"  {self.submenu}")
-        if self.cost:
-            parts.append(f"  [{self.cost}]")
-        return "".join(parts)
+        return "".join(text for text, _ in self.parts())
 
 
 # -- which entries a menu shows ---------------------------------------------

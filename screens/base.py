@@ -7,22 +7,15 @@ shown again.
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Tab, Tabs
 
 from flexui.model.session import Session, SessionEvent
+from flexui.screens.chrome import SCREENS, status_parts, tab_label
 from flexui.screens.quiet_static import QuietStatic
-
-# (mode, tab label, key) in tab order; the app registers the same modes.
-SCREENS: list[tuple[str, str, str]] = [
-    ("kconfig", "Kconfig", "f2"),
-    ("compartments", "Compartments", "f3"),
-    ("safety", "Safety", "f4"),
-    ("build", "Build/Run", "f5"),
-    ("presets", "Presets", "f6"),
-]
 
 
 class SessionChanged(Message):
@@ -37,18 +30,15 @@ class StatusHeader(QuietStatic):
     DEFAULT_CSS = "StatusHeader { height: 1; }"
 
     def render_status(self, session: Session) -> None:
-        tree = "embedded tree" if session.workdir.unikraft.parent.name == "unikraft-tree" \
-            else str(session.workdir.unikraft)
-        preset = f" · preset {session.preset.name}" if session.preset else ""
-        dirty = " · [b]● unsaved[/b]" if session.dirty else " · saved"
-        self.show_text(f"flexui · app [b]{session.app_name}[/b] · {tree}{preset}{dirty}")
+        self.show_text(Text.assemble(*[(text, "bold" if bold else "")
+                                       for text, bold in status_parts(session)]))
 
 
 class NavBar(Tabs):
     """One tab per screen; clicking a tab switches to it."""
 
     def __init__(self, active: str) -> None:
-        super().__init__(*[Tab(f"{key.upper()} {label}", id=f"tab-{mode}")
+        super().__init__(*[Tab(tab_label(label, key), id=f"tab-{mode}")
                            for mode, label, key in SCREENS if mode in _registered()],
                          active=f"tab-{active}")
 

@@ -24,6 +24,7 @@ from flexui.model.menu import MenuNavigator, Row
 from flexui.model.symbol_costs import symbol_costs
 from flexui.model.session import SessionEvent
 from flexui.screens.base import SessionScreen
+from flexui.screens.chrome import crumbs
 from flexui.screens.kconfig_diff import DiffDialog
 from flexui.screens.kconfig_explain import WhyNotDialog
 from flexui.screens.kconfig_info import InfoDialog
@@ -51,21 +52,8 @@ class MenuList(VirtualList):
         row = self.nav.row(index)
         style = self.get_component_rich_style
         text = Text()
-        box = "menu-list--value" if row.changeable else "menu-list--locked"
-        text.append(f"{row.value:<{3 + row.indent}}", style(box))
-        if row.name:
-            text.append(f" {row.name}", style("menu-list--name"))
-        if row.label:
-            comment = row.label.startswith("*** ")
-            text.append(f" {row.label}", style("menu-list--comment") if comment else "")
-        if row.new:
-            text.append(" (NEW)", style("menu-list--new"))
-        if row.selection:
-            text.append(f" ({row.selection})")
-        if row.submenu:
-            text.append(f"  {row.submenu}", style("menu-list--submenu"))
-        if row.cost:
-            text.append(f"  [{row.cost}]", style("menu-list--cost"))
+        for part, role in row.parts():
+            text.append(part, style(f"menu-list--{role}") if role else "")
         if not row.visible:
             text.stylize(style("menu-list--hidden"))
         return text
@@ -128,6 +116,7 @@ class MenuconfigScreen(SessionScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
+        self.set_timer(1.0, lambda: self.app.learn_first_frame(self.nav))  # once focus has settled
         self.call_after_refresh(self.query_one(SafetyLine).show, self.session)  # after the first menu
         self.menu_list.focus()
         self._redraw()
@@ -159,12 +148,12 @@ class MenuconfigScreen(SessionScreen):
         self._update_chrome()
 
     def _update_chrome(self) -> None:
-        crumbs = " › ".join(escape(p) for p in self.nav.breadcrumb())
+        trail = escape(crumbs(self.nav))
         modes = [m for m, on in (("show-all", self.nav.show_all), ("names", self.nav.show_name),
                                  ("help", self.show_help)) if on]
         flags = f"  [dim]({', '.join(modes)})[/dim]" if modes else ""
         back = "  [dim]b: back to where you jumped from[/dim]" if self.nav.can_go_back else ""
-        self.query_one("#kconfig-breadcrumb", QuietStatic).show_text(f"{crumbs}{flags}{back}")
+        self.query_one("#kconfig-breadcrumb", QuietStatic).show_text(f"{trail}{flags}{back}")
         self._update_helpbox()
 
     def _update_helpbox(self) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from flexui.app import FlexApp, open_session
+from flexui.app import FlexApp
+from flexui.launch import open_session
 from flexui.model.tree import locate
 from flexui.paths import embedded_tree
 

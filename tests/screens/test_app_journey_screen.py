@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from session_app import sample_app_copy
 
-from flexui.app import FlexApp, open_session
+from flexui.app import FlexApp
+from flexui.launch import open_session
 from flexui.model.design import DesignPoint
 from flexui.model.tree import locate
 

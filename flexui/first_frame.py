@@ -1,0 +1,225 @@
+"""The Kconfig screen's first frame, painted before Textual is imported.
+
+Importing Textual and laying out its first screen takes about half a second;
+menuconfig users expect the menu in a quarter of that. The launcher has the
+session open by then, so it paints the opening frame of the Kconfig screen
+itself (header, tabs, breadcrumb, the top menu with its cursor) and hands the
+terminal over. The app then repaints the same cells: `lines` is the one
+description of that frame, and a screen test checks it against the real one.
+
+Colours come from the app's own last paint (`learn`), stored per terminal
+type in the user's cache, so the handover does not flash; until the app has
+run once in a terminal, the frame uses the terminal's default colours. Keys
+typed meanwhile stay queued, unechoed, until the app reads them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import termios
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+from flexui.model.atomic import write_atomic
+from flexui.model.menu import MenuNavigator, Row
+from flexui.model.session import Session
+from flexui.model.userdirs import cache_dir
+from flexui.screens.chrome import SCREENS, crumbs, status_parts, tab_label
+
+Segment = tuple[str, str]  # (text, role)
+Line = list[Segment]
+
+OFF_SWITCH = "FLEXUI_FIRST_FRAME"  # "0": let Textual paint the first frame alone
+# The environment that decides which colours the app's terminal output uses.
+TERMINAL_ENV = ("TERM", "COLORTERM", "TEXTUAL_COLOR_SYSTEM", "FORCE_COLOR")
+# Without learned colours: the terminal's own, with the cursor and header marked.
+PLAIN = {"cursor": "7", "header-bold": "1", "tab-active": "1", "underline-active": "1"}
+STYLES_FILE = "first-frame.json"
+MENU_TOP = 5  # header, tab labels, tab underline, breadcrumb, estimate line
+SUMMARY_LINE = 4  # the estimate: filled after the app's first paint, blank in the frame
+# Roles of a menu row's parts (Row.parts); one the app has not shown yet takes the row's colours.
+ROW_ROLES = {"value", "locked", "name", "comment", "new", "submenu", "cost"}
+
+
+@dataclass(frozen=True)
+class Frame:
+    width: int
+    height: int
+    lines: list[Line]
+
+
+def _fit(segments: Iterable[Segment], width: int, fill: str) -> Line:
+    out: Line = []
+    room = width
+    for text, role in segments:
+        if room <= 0:
+            break
+        out.append((text[:room], role))
+        room -= len(out[-1][0])
+    if room > 0:
+        out.append((" " * room, fill))
+    return out
+
+
+def _row(row: Row, width: int, cursor: bool) -> Line:
+    parts = [(text, "cursor" if cursor else (role or "menu")) for text, role in row.parts()]
+    return _fit(parts, width, "cursor" if cursor else "menu")
+
+
+def lines(session: Session, nav: MenuNavigator, width: int, height: int) -> Frame:
+    """The Kconfig screen as it first appears, cell for cell, as (text, role) segments."""
+    header = _fit([(text, "header-bold" if bold else "header")
+                   for text, bold in status_parts(session)], width, "header")
+    tabs: Line = []
+    for i, (_, label, key) in enumerate(SCREENS):
+        tabs.append((f" {tab_label(label, key)} ", "tab-active" if i == 0 else "tab"))
+    active = len(tab_label(SCREENS[0][1], SCREENS[0][2]))
+    underline = _fit([("╸", "underline"), ("━" * active, "underline-active"), ("╺", "underline"),
+                      ("━" * width, "underline")], width, "underline")
+    frame = [header, _fit(tabs, width, "tab"), underline,
+             _fit([(" ", "breadcrumb"), (crumbs(nav), "breadcrumb")], width, "breadcrumb"),
+             _fit([], width, "summary")]
+    inner = width - 4  # left padding, then the list, its scrollbar and the right padding
+    for index in range(max(0, height - MENU_TOP - 1)):
+        row = _row(nav.row(index), inner, index == nav.index) if index < len(nav.shown) \
+            else _fit([], inner, "menu")
+        frame.append([(" ", "menu"), *row, ("  ", "scrollbar"), (" ", "menu")])
+    frame.append(_fit([], width, "footer"))
+    return Frame(width, height, frame[:height])
+
+
+def plain_text(frame: Frame) -> list[str]:
+    return ["".join(text for text, _ in line) for line in frame.lines]
+
+
+def shows(frame: Frame, screen_lines: list[str]) -> bool:
+    """Whether the screen shows the frame, the lines the app fills later aside."""
+    later = {SUMMARY_LINE, frame.height - 1}
+    return len(screen_lines) == frame.height and all(
+        y in later or text == screen_lines[y] for y, text in enumerate(plain_text(frame)))
+
+
+def role_cells(frame: Frame) -> dict[str, tuple[int, int, str]]:
+    """For each role, the cell that shows its colours best: (x, y, the character there).
+
+    The first non-blank cell, so that the foreground is learned too; a role
+    that is only ever blank gets its first cell.
+    """
+    cells: dict[str, tuple[int, int, str]] = {}
+    for y, line in enumerate(frame.lines):
+        x = 0
+        for text, role in line:
+            shown = text.lstrip()
+            if shown and (role not in cells or cells[role][2] == " "):
+                cells[role] = (x + len(text) - len(shown), y, shown[0])
+            elif text and role not in cells:
+                cells[role] = (x, y, " ")
+            x += len(text)
+    return cells
+
+
+def to_ansi(frame: Frame, styles: dict[str, str]) -> str:
+    out = ["\x1b[?1049h\x1b[?25l\x1b[H"]
+    for y, line in enumerate(frame.lines):
+        out.append(f"\x1b[{y + 1};1H")
+        for text, role in line:
+            sgr = styles.get(role, styles.get("menu", "") if role in ROW_ROLES else "")
+            out.append(f"\x1b[0;{sgr}m{text}" if sgr else f"\x1b[0m{text}")
+    out.append("\x1b[0m")
+    return "".join(out)
+
+
+# -- colours learned from the app -------------------------------------------------------
+def _terminal_key() -> str:
+    return json.dumps({k: os.environ.get(k) for k in TERMINAL_ENV}, sort_keys=True)
+
+
+def styles_path() -> Path:
+    return cache_dir() / STYLES_FILE
+
+
+def load_styles() -> dict[str, str]:
+    """The SGR parameters per role last learned in this kind of terminal, or plain ones."""
+    if os.environ.get("NO_COLOR"):
+        return dict(PLAIN)
+    try:
+        known = json.loads(styles_path().read_text(encoding="utf-8"))
+        learned = known.get(_terminal_key())
+    except (OSError, ValueError, AttributeError):
+        return dict(PLAIN)
+    if not isinstance(learned, dict) or not all(isinstance(v, str) for v in learned.values()):
+        return dict(PLAIN)
+    return learned
+
+
+def learn(frame: Frame, style_at: Callable[[int, int, str], str | None]) -> bool:
+    """Store the app's SGR parameters for each role of `frame`; True if they changed.
+
+    `style_at(x, y, char)` gives the app's style of that cell, or None when
+    the app shows something else there (the user already moved on): such
+    roles keep what was learned before.
+    """
+    if os.environ.get("NO_COLOR"):
+        return False
+    learned = {role: sgr for role, (x, y, char) in role_cells(frame).items()
+               if (sgr := style_at(x, y, char)) is not None}
+    path = styles_path()
+    try:
+        known = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(known, dict):
+            known = {}
+    except (OSError, ValueError):
+        known = {}
+    key = _terminal_key()
+    merged = {**(known.get(key) if isinstance(known.get(key), dict) else {}), **learned}
+    if merged == known.get(key):
+        return False
+    known[key] = merged
+    try:
+        write_atomic(path, json.dumps(known, indent=1, sort_keys=True) + "\n", keep_old=False)
+    except OSError:
+        return False
+    return True
+
+
+# -- the terminal -------------------------------------------------------------------------
+class Painted:
+    """The terminal state to give back: echo and line mode, and the main screen if need be."""
+
+    def __init__(self, fd: int, attrs: list) -> None:
+        self.fd, self.attrs = fd, attrs
+
+    def restore(self, leave_screen: bool) -> None:
+        """`leave_screen`: the app never took over, so the frame is still on the alternate screen."""
+        if leave_screen:
+            os.write(sys.stdout.fileno(), b"\x1b[0m\x1b[?1049l\x1b[?25h")
+        try:
+            termios.tcsetattr(self.fd, termios.TCSANOW, self.attrs)
+        except termios.error:
+            pass
+
+
+def wanted() -> bool:
+    return (os.environ.get(OFF_SWITCH, "1") != "0" and os.environ.get("TERM", "dumb") != "dumb"
+            and sys.stdin.isatty() and sys.stdout.isatty())
+
+
+def paint(session: Session) -> Painted | None:
+    """Paint the first frame on the terminal; None when there is no terminal to paint on."""
+    if not wanted():
+        return None
+    fd = sys.stdin.fileno()
+    try:
+        width, height = os.get_terminal_size(sys.stdout.fileno())
+        attrs = termios.tcgetattr(fd)
+    except (OSError, termios.error):
+        return None
+    quiet = list(attrs)
+    quiet[3] &= ~(termios.ECHO | termios.ICANON)  # lflag: keys wait unechoed for the app
+    termios.tcsetattr(fd, termios.TCSANOW, quiet)
+    frame = lines(session, MenuNavigator(session.kconf), width, height)
+    os.write(sys.stdout.fileno(), to_ansi(frame, load_styles()).encode("utf-8"))
+    return Painted(fd, attrs)

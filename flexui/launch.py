@@ -1,0 +1,54 @@
+"""Opens the session, paints the first frame, then starts the Textual app.
+
+Everything before the app runs stays Textual-free, so the first menu is on
+screen while Textual is still being imported (see first_frame).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flexui import first_frame
+from flexui.model.presets import Preset
+from flexui.model.problems import InputError
+from flexui.model.recent import Recent, save_recent
+from flexui.model.session import Session
+from flexui.model.tree import TreeError, Workdir
+
+
+def open_session(app_dir: Path, *, workdir: Workdir, preset: Preset | None = None,
+                 build_dir: Path | None = None) -> tuple[Session, list[str]]:
+    """The session plus what the user must be told about the files it read."""
+    session = Session.open(app_dir, workdir=workdir, build_dir=build_dir)
+    notes = [str(p) for p in session.loaded.problems]
+    notes += [f"CONFIG_{r.symbol}: {r.reason}" for r in session.startup_refusals]
+    if preset is not None:
+        notes += [f"CONFIG_{r.symbol}: {r.reason}" for r in session.apply_preset(preset)]
+    return session, notes
+
+
+def run_ui(app_dir: Path, *, workdir: Workdir, preset: Preset | None = None,
+           build_commands: list[list[str]] | None = None) -> int:
+    try:
+        session, notes = open_session(app_dir, workdir=workdir, preset=preset)
+    except (TreeError, InputError) as e:
+        from flexui.app import OpenFailedApp
+
+        OpenFailedApp(str(e) if isinstance(e, TreeError) else "\n".join(map(str, e.problems))).run()
+        return 2
+    save_recent(Recent(app=str(session.app_dir), workdir=str(workdir.unikraft.parent)))
+    painted = first_frame.paint(session)
+    try:
+        from flexui.app import FlexApp
+
+        app = FlexApp(session, notes=notes, build_commands=build_commands)
+    except BaseException:
+        if painted:
+            painted.restore(leave_screen=True)
+        raise
+    try:
+        app.run()
+    finally:
+        if painted:
+            painted.restore(leave_screen=False)
+    return 0
