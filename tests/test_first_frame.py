@@ -1,0 +1,184 @@
+"""The first frame: drawn from the session before Textual loads, in a real pseudo-terminal."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import select
+import struct
+import subprocess
+import sys
+import termios
+import time
+from pathlib import Path
+
+import pytest
+
+from flexui import first_frame
+from flexui.launch import open_session
+from flexui.model.menu import MenuNavigator
+from flexui.model.tree import locate
+from flexui.paths import embedded_tree
+
+# Textual turns mouse reporting on as it starts: output before it is the launcher's.
+TEXTUAL_STARTED = b"\x1b[?1000h"
+SEARCH_DIALOG = b"every word must match"
+
+
+@pytest.fixture(autouse=True)
+def user_dirs(tmp_path, monkeypatch):
+    for var in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME"):
+        monkeypatch.setenv(var, str(tmp_path / var.lower()))
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+
+
+@pytest.fixture
+def session(tmp_path):
+    import shutil
+
+    app = tmp_path / "redis"
+    shutil.copytree(embedded_tree() / "apps" / "redis", app)
+    return open_session(app, workdir=locate())[0]
+
+
+def test_frame_fills_the_terminal_and_puts_the_cursor_on_the_first_entry(session):
+    nav = MenuNavigator(session.kconf)
+    frame = first_frame.lines(session, nav, 90, 20)
+    text = first_frame.plain_text(frame)
+    assert len(text) == 20 and {len(line) for line in text} == {90}
+    assert text[0].startswith("flexui · app redis · embedded tree")
+    assert "F2 Kconfig" in text[1] and "F6 Presets" in text[1]
+    assert text[3].strip() == nav.breadcrumb()[0]
+    rows = [line.strip() for line in text[first_frame.MENU_TOP:first_frame.MENU_TOP + len(nav.shown)]]
+    assert rows == [nav.row(i).text().strip() for i in range(len(nav.shown))]
+    cursor = [role for _, role in frame.lines[first_frame.MENU_TOP] if role == "cursor"]
+    assert cursor and not any(role == "cursor" for line in frame.lines[first_frame.MENU_TOP + 1:]
+                              for _, role in line)
+
+
+def test_tiny_terminal_gets_a_cropped_frame(session):
+    frame = first_frame.lines(session, MenuNavigator(session.kconf), 12, 3)
+    assert [len(line) for line in first_frame.plain_text(frame)] == [12, 12, 12]
+
+
+def test_learned_colours_belong_to_the_terminal_type_they_were_learned_in(session, monkeypatch):
+    frame = first_frame.lines(session, MenuNavigator(session.kconf), 90, 20)
+    assert first_frame.learn(frame, lambda x, y, char: f"38;5;{y}")
+    assert first_frame.load_styles()["cursor"] == f"38;5;{first_frame.MENU_TOP}"
+    assert not first_frame.learn(frame, lambda x, y, char: f"38;5;{y}")  # unchanged: no write
+    monkeypatch.setenv("TERM", "linux")
+    assert first_frame.load_styles() == first_frame.PLAIN
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert first_frame.load_styles() == first_frame.PLAIN
+
+
+def test_a_role_the_screen_no_longer_shows_keeps_its_colours(session):
+    frame = first_frame.lines(session, MenuNavigator(session.kconf), 90, 20)
+    first_frame.learn(frame, lambda x, y, char: "1")
+    first_frame.learn(frame, lambda x, y, char: None if y == first_frame.MENU_TOP else "2")
+    styles = first_frame.load_styles()
+    assert styles["cursor"] == "1" and styles["header"] == "2"
+
+
+def test_a_damaged_colour_cache_gives_plain_colours_and_is_rewritten(session):
+    path = first_frame.styles_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("{not json")
+    assert first_frame.load_styles() == first_frame.PLAIN
+    frame = first_frame.lines(session, MenuNavigator(session.kconf), 90, 20)
+    assert first_frame.learn(frame, lambda x, y, char: "7")
+    assert all(v == "7" for v in next(iter(json.loads(path.read_text()).values())).values())
+
+
+# -- a real terminal ------------------------------------------------------------------------
+class Terminal:
+    """flexui on the slave side of a pty of 100x30; the test types and reads on the master."""
+
+    def __init__(self, app: Path, env: dict[str, str]) -> None:
+        self.master, self.slave = os.openpty()
+        fcntl.ioctl(self.slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+        self.before = termios.tcgetattr(self.slave)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "flexui", "--app", str(app), "--workdir", str(embedded_tree())],
+            stdin=self.slave, stdout=self.slave, stderr=self.slave, cwd=app,
+            env={**os.environ, **env}, start_new_session=True)
+        self.output = b""
+
+    def read_until(self, marker: bytes, timeout: float = 30.0) -> bytes:
+        deadline = time.monotonic() + timeout
+        while marker not in self.output:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"{marker!r} never appeared; output: {self.output[-2000:]!r}")
+            if select.select([self.master], [], [], left)[0]:
+                self.output += os.read(self.master, 65536)
+        return self.output
+
+    def type(self, keys: bytes) -> None:
+        os.write(self.master, keys)
+
+    def close(self) -> int:
+        """Wait for flexui to exit; `after` is then the terminal state it left behind."""
+        try:
+            deadline = time.monotonic() + 30
+            while self.process.poll() is None and time.monotonic() < deadline:
+                self.drain()  # a full pty would block the app's last writes
+            code = self.process.wait(timeout=1)
+            self.after = termios.tcgetattr(self.slave)
+            return code
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+            self.drain()
+            os.close(self.master)
+            os.close(self.slave)
+
+    def drain(self) -> None:
+        while select.select([self.master], [], [], 0.05)[0]:
+            try:
+                self.output += os.read(self.master, 65536)
+            except OSError:
+                return
+
+
+@pytest.fixture
+def app_copy(tmp_path):
+    import shutil
+
+    app = tmp_path / "app"
+    shutil.copytree(embedded_tree() / "apps" / "redis", app)
+    return app
+
+
+def test_menu_is_on_the_terminal_before_textual_starts_and_early_keys_reach_the_app(app_copy):
+    term = Terminal(app_copy, {})
+    try:
+        early = term.read_until(b"Architecture Selection")
+        assert TEXTUAL_STARTED not in early
+        lflag = termios.tcgetattr(term.slave)[3]
+        assert not lflag & termios.ECHO, "keys typed while Textual loads would be echoed"
+        term.type(b"/")  # typed before the app can read it
+        term.read_until(TEXTUAL_STARTED)
+        term.read_until(SEARCH_DIALOG)
+        term.type(b"\x1b")
+        time.sleep(0.3)
+        term.type(b"q")
+    finally:
+        code = term.close()
+    assert code == 0
+    assert term.after == term.before, "echo and line editing must come back after flexui exits"
+
+
+def test_first_frame_can_be_turned_off(app_copy):
+    term = Terminal(app_copy, {first_frame.OFF_SWITCH: "0"})
+    try:
+        shown = term.read_until(b"Architecture Selection")
+        assert TEXTUAL_STARTED in shown.split(b"Architecture Selection")[0]
+        time.sleep(0.3)
+        term.type(b"q")
+    finally:
+        code = term.close()
+    assert code == 0 and term.after == term.before
