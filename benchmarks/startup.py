@@ -10,12 +10,18 @@ Trees: the embedded tree (app redis), the embedded tree with a generated
 2,400-symbol app Config.uk, and a real FlexOS checkout when FLEXUI_REAL_TREE
 is set. Target: first menu at most 2x menuconfig.
 
+flexui's modules are byte-compiled first, as `pip install` does: kconfiglib
+and Textual come with their bytecode, and an environment with
+PYTHONDONTWRITEBYTECODE set would otherwise make flexui alone compile its
+sources on every start.
+
     python benchmarks/startup.py [--repeat N]
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import shlex
 import shutil
@@ -28,6 +34,9 @@ from pathlib import Path
 
 from gen_big_kconfig import write_app_config
 
+import flexui
+import flexui.model
+import flexui.screens
 from flexui.model.tree import _prepare_build_dir, kconfig_env, locate
 from flexui.paths import embedded_tree
 
@@ -148,6 +157,8 @@ def main() -> int:
     if shutil.which("tmux") is None or shutil.which("menuconfig") is None:
         print("startup.py needs tmux and kconfiglib's menuconfig on PATH", file=sys.stderr)
         return 2
+    for package in (flexui, flexui.model, flexui.screens):
+        compileall.compile_dir(Path(package.__file__).parent, quiet=1)
     tree = embedded_tree()
     # A session that outlives the measured ones: a tmux server whose last session has
     # just ended may still be exiting when the next one starts.

@@ -64,7 +64,7 @@ class FlexApp(App):
 
     def learn_first_frame(self, nav: MenuNavigator) -> None:
         """Record this terminal's colours of the Kconfig screen for the next first frame."""
-        if not self._learned and first_frame.wanted():
+        if not self._learned and not self.is_headless and first_frame.wanted():
             self._learned = True
             learn_colours(self, nav)
 
@@ -157,7 +157,7 @@ def learn_colours(app: App, nav: MenuNavigator) -> bool:
     """
     from rich.color import ColorSystem
 
-    frame = first_frame.lines(app.session, nav, app.size.width, app.size.height)
+    frame = first_frame.frame_for(app.session, nav, app.size.width, app.size.height)
     strips = app.screen._compositor.render_strips()
     if not first_frame.shows(frame, [strip.text for strip in strips]):
         return False  # the user has moved on, or another screen is up: learn next time

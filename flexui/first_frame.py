@@ -4,7 +4,7 @@ Importing Textual and laying out its first screen takes about half a second;
 menuconfig users expect the menu in a quarter of that. The launcher has the
 session open by then, so it paints the opening frame of the Kconfig screen
 itself (header, tabs, breadcrumb, the top menu with its cursor) and hands the
-terminal over. The app then repaints the same cells: `lines` is the one
+terminal over. The app then repaints the same cells: `frame_for` is the one
 description of that frame, and a screen test checks it against the real one.
 
 Colours come from the app's own last paint (`learn`), stored per terminal
@@ -69,7 +69,7 @@ def _row(row: Row, width: int, cursor: bool) -> Line:
     return _fit(parts, width, "cursor" if cursor else "menu")
 
 
-def lines(session: Session, nav: MenuNavigator, width: int, height: int) -> Frame:
+def frame_for(session: Session, nav: MenuNavigator, width: int, height: int) -> Frame:
     """The Kconfig screen as it first appears, cell for cell, as (text, role) segments."""
     header = _fit([(text, "header-bold" if bold else "header")
                    for text, bold in status_parts(session)], width, "header")
@@ -88,7 +88,7 @@ def lines(session: Session, nav: MenuNavigator, width: int, height: int) -> Fram
             else _fit([], inner, "menu")
         frame.append([(" ", "menu"), *row, ("  ", "scrollbar"), (" ", "menu")])
     frame.append(_fit([], width, "footer"))
-    return Frame(width, height, frame[:height])
+    return Frame(width, height, [_fit(line, width, "menu") for line in frame[:height]])
 
 
 def plain_text(frame: Frame) -> list[str]:
@@ -220,6 +220,6 @@ def paint(session: Session) -> Painted | None:
     quiet = list(attrs)
     quiet[3] &= ~(termios.ECHO | termios.ICANON)  # lflag: keys wait unechoed for the app
     termios.tcsetattr(fd, termios.TCSANOW, quiet)
-    frame = lines(session, MenuNavigator(session.kconf), width, height)
+    frame = frame_for(session, MenuNavigator(session.kconf), width, height)
     os.write(sys.stdout.fileno(), to_ansi(frame, load_styles()).encode("utf-8"))
     return Painted(fd, attrs)

@@ -1,4 +1,4 @@
-"""What every session screen shares: the status header, the tab bar, the footer.
+"""What every session screen shares: the status header, the tab bar, the key bar.
 
 Screens never poll the model: the app turns session events into
 `SessionChanged` messages, and a screen that was hidden refreshes when it is
@@ -11,10 +11,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Tab, Tabs
+from textual.widgets import Tab, Tabs
 
 from flexui.model.session import Session, SessionEvent
 from flexui.screens.chrome import SCREENS, status_parts, tab_label
+from flexui.screens.key_bar import KeyBar
 from flexui.screens.quiet_static import QuietStatic
 
 
@@ -68,7 +69,7 @@ class SessionScreen(Screen):
         yield StatusHeader(id="status-header")
         yield NavBar(self.MODE)
         yield from self.compose_body()
-        yield Footer()
+        yield KeyBar()
 
     def compose_body(self) -> ComposeResult:
         yield from ()

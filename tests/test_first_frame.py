@@ -31,7 +31,8 @@ def user_dirs(tmp_path, monkeypatch):
     for var in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME"):
         monkeypatch.setenv(var, str(tmp_path / var.lower()))
     monkeypatch.setenv("TERM", "xterm-256color")
-    monkeypatch.delenv("NO_COLOR", raising=False)
+    for var in ("NO_COLOR", "COLORTERM", "TEXTUAL_COLOR_SYSTEM", "FORCE_COLOR"):
+        monkeypatch.delenv(var, raising=False)
 
 
 @pytest.fixture
@@ -45,7 +46,7 @@ def session(tmp_path):
 
 def test_frame_fills_the_terminal_and_puts_the_cursor_on_the_first_entry(session):
     nav = MenuNavigator(session.kconf)
-    frame = first_frame.lines(session, nav, 90, 20)
+    frame = first_frame.frame_for(session, nav, 90, 20)
     text = first_frame.plain_text(frame)
     assert len(text) == 20 and {len(line) for line in text} == {90}
     assert text[0].startswith("flexui · app redis · embedded tree")
@@ -58,13 +59,14 @@ def test_frame_fills_the_terminal_and_puts_the_cursor_on_the_first_entry(session
                               for _, role in line)
 
 
-def test_tiny_terminal_gets_a_cropped_frame(session):
-    frame = first_frame.lines(session, MenuNavigator(session.kconf), 12, 3)
-    assert [len(line) for line in first_frame.plain_text(frame)] == [12, 12, 12]
+@pytest.mark.parametrize("width, height", [(12, 3), (3, 10), (1, 1)])
+def test_tiny_terminal_gets_a_cropped_frame(session, width, height):
+    frame = first_frame.frame_for(session, MenuNavigator(session.kconf), width, height)
+    assert [len(line) for line in first_frame.plain_text(frame)] == [width] * height
 
 
 def test_learned_colours_belong_to_the_terminal_type_they_were_learned_in(session, monkeypatch):
-    frame = first_frame.lines(session, MenuNavigator(session.kconf), 90, 20)
+    frame = first_frame.frame_for(session, MenuNavigator(session.kconf), 90, 20)
     assert first_frame.learn(frame, lambda x, y, char: f"38;5;{y}")
     assert first_frame.load_styles()["cursor"] == f"38;5;{first_frame.MENU_TOP}"
     assert not first_frame.learn(frame, lambda x, y, char: f"38;5;{y}")  # unchanged: no write
@@ -76,7 +78,7 @@ def test_learned_colours_belong_to_the_terminal_type_they_were_learned_in(sessio
 
 
 def test_a_role_the_screen_no_longer_shows_keeps_its_colours(session):
-    frame = first_frame.lines(session, MenuNavigator(session.kconf), 90, 20)
+    frame = first_frame.frame_for(session, MenuNavigator(session.kconf), 90, 20)
     first_frame.learn(frame, lambda x, y, char: "1")
     first_frame.learn(frame, lambda x, y, char: None if y == first_frame.MENU_TOP else "2")
     styles = first_frame.load_styles()
@@ -88,7 +90,7 @@ def test_a_damaged_colour_cache_gives_plain_colours_and_is_rewritten(session):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("{not json")
     assert first_frame.load_styles() == first_frame.PLAIN
-    frame = first_frame.lines(session, MenuNavigator(session.kconf), 90, 20)
+    frame = first_frame.frame_for(session, MenuNavigator(session.kconf), 90, 20)
     assert first_frame.learn(frame, lambda x, y, char: "7")
     assert all(v == "7" for v in next(iter(json.loads(path.read_text()).values())).values())
 
@@ -182,3 +184,26 @@ def test_first_frame_can_be_turned_off(app_copy):
     finally:
         code = term.close()
     assert code == 0 and term.after == term.before
+
+
+def test_colours_learned_in_one_run_paint_the_next_first_frame(app_copy):
+    term = Terminal(app_copy, {})
+    try:
+        term.read_until(TEXTUAL_STARTED)
+        deadline = time.monotonic() + 20
+        while not first_frame.styles_path().exists() and time.monotonic() < deadline:
+            term.drain()  # the app learns once its screen has settled
+        term.type(b"q")
+    finally:
+        assert term.close() == 0
+    learned = first_frame.load_styles()
+    assert learned != first_frame.PLAIN and "38;5;" in learned["menu"]  # xterm-256color colours
+    again = Terminal(app_copy, {})
+    try:
+        early = again.read_until(b"Architecture Selection").split(TEXTUAL_STARTED)[0]
+        assert f"\x1b[0;{learned['cursor']}m".encode() in early
+        again.read_until(TEXTUAL_STARTED)
+        time.sleep(0.3)
+        again.type(b"q")
+    finally:
+        assert again.close() == 0

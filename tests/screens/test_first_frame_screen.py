@@ -26,7 +26,7 @@ def screen_lines(app) -> list[str]:
 @pytest.mark.parametrize("size", [(80, 24), (120, 40), (48, 12)])
 async def test_first_frame_matches_the_kconfig_screen_except_the_estimate_and_footer(tmp_path, size):
     app = make_app(tmp_path)
-    frame = first_frame.lines(app.session, MenuNavigator(app.session.kconf), *size)
+    frame = first_frame.frame_for(app.session, MenuNavigator(app.session.kconf), *size)
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         real = screen_lines(app)
@@ -40,7 +40,7 @@ async def test_first_frame_matches_the_kconfig_screen_except_the_estimate_and_fo
 async def test_first_frame_header_says_unsaved_with_a_preset_loaded(tmp_path):
     preset = load_preset(shipped_presets() / "redis-mpk2.yaml", shipped=True)
     app = make_app(tmp_path, preset=preset)
-    frame = first_frame.lines(app.session, MenuNavigator(app.session.kconf), 100, 30)
+    frame = first_frame.frame_for(app.session, MenuNavigator(app.session.kconf), 100, 30)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         real = screen_lines(app)
@@ -59,7 +59,7 @@ async def test_colours_are_learned_from_the_screen_and_painted_next_time(tmp_pat
     assert styles["cursor"] != styles["menu"] and styles["submenu"] != styles["menu"]
     assert styles["cursor"].startswith("1;")  # the app's cursor row is bold
     assert cursor_style.bold
-    painted = first_frame.to_ansi(first_frame.lines(app.session, MenuNavigator(app.session.kconf),
+    painted = first_frame.to_ansi(first_frame.frame_for(app.session, MenuNavigator(app.session.kconf),
                                                     100, 30), styles)
     assert f"\x1b[0;{styles['cursor']}m Architecture Selection" in painted
 
