@@ -112,23 +112,77 @@ class FittedModel:
         return self.to_metric(max(self.predict_time(point), 1e-12))
 
 
-def _solve(rows: list[list[float]], ys: list[float]) -> list[float]:
-    """Ridge least squares via the normal equations (small systems only)."""
+def _normal_equations(rows: list[list[float]], ys: list[float]) -> tuple[list[list[float]], list[float]]:
+    """X'X plus the ridge (never on the base term), and X'y."""
     n = len(rows[0])
     a = [[sum(r[i] * r[j] for r in rows) + (RIDGE if i == j and i else 0.0) for j in range(n)]
          for i in range(n)]
-    b = [sum(r[i] * y for r, y in zip(rows, ys)) for i in range(n)]
+    return a, [sum(r[i] * y for r, y in zip(rows, ys)) for i in range(n)]
+
+
+def _inverse(a: list[list[float]]) -> list[list[float]]:
+    """Gauss-Jordan with partial pivoting; a singular direction gets a zero row (small systems only)."""
+    n = len(a)
+    m = [row[:] + [float(i == j) for j in range(n)] for i, row in enumerate(a)]
     for col in range(n):
-        pivot = max(range(col, n), key=lambda r: abs(a[r][col]))
-        a[col], a[pivot], b[col], b[pivot] = a[pivot], a[col], b[pivot], b[col]
-        if abs(a[col][col]) < 1e-300:
+        pivot = max(range(col, n), key=lambda r: abs(m[r][col]))
+        m[col], m[pivot] = m[pivot], m[col]
+        if abs(m[col][col]) < 1e-300:
+            m[col] = [0.0] * (2 * n)
             continue
+        scale = m[col][col]
+        m[col] = [x / scale for x in m[col]]
         for r in range(n):
-            if r != col and a[r][col]:
-                f = a[r][col] / a[col][col]
-                a[r] = [x - f * y for x, y in zip(a[r], a[col])]
-                b[r] -= f * b[col]
-    return [b[i] / a[i][i] if abs(a[i][i]) > 1e-300 else 0.0 for i in range(n)]
+            if r != col and m[r][col]:
+                f = m[r][col]
+                m[r] = [x - f * y for x, y in zip(m[r], m[col])]
+    return [row[n:] for row in m]
+
+
+def _dot(u: list[float], v: list[float]) -> float:
+    return sum(x * y for x, y in zip(u, v))
+
+
+@dataclass(frozen=True)
+class _Design:
+    """The model's terms for one data set: which unit pairs, hardened units and gate scales."""
+
+    libraries: frozenset[str]
+    unit_of: dict[str, str]
+    pairs: list[frozenset[str]]
+    hardenable: list[str]
+    hard_pairs: list[frozenset[str]]
+    reference: str
+    scale: dict[str, float]
+
+    @classmethod
+    def of(cls, data: list[Measurement], gates: dict[str, float]) -> "_Design":
+        libraries = frozenset().union(*(m.point.libraries for m in data))
+        unit_of = units(libraries)
+        names = sorted(set(unit_of.values()))
+        hardenable = sorted({unit_of[h] for m in data for h in m.point.hardened if h in unit_of})
+        mechanisms = sorted({m.point.mechanism for m in data})
+        reference = max(mechanisms, key=lambda m: sum(d.point.mechanism == m for d in data))
+        return cls(libraries, unit_of, [frozenset(p) for p in itertools.combinations(names, 2)],
+                   hardenable, [frozenset(p) for p in itertools.combinations(hardenable, 2)],
+                   reference, {m: gates.get(m, 0.0) / gates[reference] for m in gates})
+
+    def features(self, point: DesignPoint) -> list[float]:
+        p = project(point, self.libraries)
+        where = {self.unit_of[lib]: i for i, g in enumerate(p.layout) for lib in g}
+        hard = {self.unit_of[h] for h in p.hardened}
+        factor = self.scale.get(p.mechanism, 0.0)
+        return [1.0, *[factor * (where[a] != where[b]) for a, b in map(sorted, self.pairs)],
+                *[float(u in hard) for u in self.hardenable],
+                *[float(pair <= hard) for pair in self.hard_pairs]]
+
+    def same_terms(self, other: "_Design") -> bool:
+        return (self.libraries, self.hardenable, self.reference) == \
+            (other.libraries, other.hardenable, other.reference)
+
+
+def _times(data: list[Measurement]) -> list[float]:
+    return [1.0 / m.mean if data[0].higher_is_better else m.mean for m in data]
 
 
 def fit(data: list[Measurement], gates: dict[str, float] | None = None) -> FittedModel:
@@ -136,42 +190,49 @@ def fit(data: list[Measurement], gates: dict[str, float] | None = None) -> Fitte
     if not data:
         raise ValueError("no measurements to fit")
     gates = {**DEFAULT_GATES, **(gates or {})}
-    first = data[0]
-    libraries = frozenset().union(*(m.point.libraries for m in data))
-    unit_of = units(libraries)
-    names = sorted(set(unit_of.values()))
-    pairs = [frozenset(p) for p in itertools.combinations(names, 2)]
-    hardenable = sorted({unit_of[h] for m in data for h in m.point.hardened if h in unit_of})
-    hard_pairs = [frozenset(p) for p in itertools.combinations(hardenable, 2)]
-    mechanisms = sorted({m.point.mechanism for m in data})
-    reference = max(mechanisms, key=lambda m: sum(d.point.mechanism == m for d in data))
-    scale = {m: gates.get(m, 0.0) / gates[reference] for m in gates}
+    design = _Design.of(data, gates)
+    a, b = _normal_equations([design.features(m.point) for m in data], _times(data))
+    inverse = _inverse(a)
+    return _model(data, gates, design, [_dot(row, b) for row in inverse])
 
-    def features(point: DesignPoint) -> list[float]:
-        p = project(point, libraries)
-        where = {unit_of[lib]: i for i, g in enumerate(p.layout) for lib in g}
-        hard = {unit_of[h] for h in p.hardened}
-        return [1.0, *[scale.get(p.mechanism, 0.0) * (where[a] != where[b]) for a, b in map(sorted, pairs)],
-                *[float(u in hard) for u in hardenable], *[float(p <= hard) for p in hard_pairs]]
 
-    rows = [features(m.point) for m in data]
-    ys = [1.0 / m.mean if first.higher_is_better else m.mean for m in data]
-    coef = _solve(rows, ys)
+def _model(data: list[Measurement], gates: dict[str, float], design: _Design,
+           coef: list[float]) -> FittedModel:
+    first, n_pairs, n_hard = data[0], len(design.pairs), len(design.hardenable)
     return FittedModel(
         app=first.app, metric=first.metric, unit=first.unit, higher_is_better=first.higher_is_better,
-        libraries=libraries, base=coef[0],
-        boundary_cost={p: c for p, c in zip(pairs, coef[1:1 + len(pairs)])},
-        harden_cost={u: c for u, c in zip(hardenable, coef[1 + len(pairs):])},
-        harden_pair_cost={p: c for p, c in zip(hard_pairs, coef[1 + len(pairs) + len(hardenable):])},
-        gates=gates, reference_mechanism=reference, unit_of=unit_of)
+        libraries=design.libraries, base=coef[0],
+        boundary_cost=dict(zip(design.pairs, coef[1:1 + n_pairs])),
+        harden_cost=dict(zip(design.hardenable, coef[1 + n_pairs:])),
+        harden_pair_cost=dict(zip(design.hard_pairs, coef[1 + n_pairs + n_hard:])),
+        gates=gates, reference_mechanism=design.reference, unit_of=design.unit_of)
 
 
 def loo_errors(data: list[Measurement], gates: dict[str, float] | None = None) -> list[float]:
-    """Relative error of each point predicted by a model fitted without it."""
+    """Relative error of each point predicted by a model fitted without it.
+
+    One fit, not one per point: for ridge least squares the prediction
+    without point i is (fitted_i - h_ii * y_i) / (1 - h_ii), h the hat
+    matrix. A point whose removal changes the model's terms (its library or
+    hardening appears nowhere else) or that alone decides a term (h_ii near
+    1) is refitted without it instead.
+    """
+    gates = {**DEFAULT_GATES, **(gates or {})}
+    design = _Design.of(data, gates)
+    rows, ys = [design.features(m.point) for m in data], _times(data)
+    a, b = _normal_equations(rows, ys)
+    inverse = _inverse(a)
+    coef = [_dot(row, b) for row in inverse]
+    model = _model(data, gates, design, coef)
     errors = []
-    for i, m in enumerate(data):
-        model = fit(data[:i] + data[i + 1:], gates)
-        errors.append(abs(model.predict(m.point) - m.mean) / m.mean)
+    for i, (m, x, y) in enumerate(zip(data, rows, ys)):
+        rest = data[:i] + data[i + 1:]
+        h = _dot(x, [_dot(row, x) for row in inverse])
+        if 1.0 - h < 1e-3 or not design.same_terms(_Design.of(rest, gates)):
+            predicted = fit(rest, gates).predict(m.point)
+        else:
+            predicted = model.to_metric(max((_dot(x, coef) - h * y) / (1.0 - h), 1e-12))
+        errors.append(abs(predicted - m.mean) / m.mean)
     return errors
 
 

@@ -99,7 +99,9 @@ def next_safer_steps(summary: SafetySummary, estimator: Estimator) -> list[Step]
         est = estimator.estimate(summary.app, summary.metric, p)
         steps.append(Step(p, est, _describe(summary.point, p)))
     sign = -1 if model.higher_is_better else 1
-    return sorted(steps, key=lambda s: (sign * s.estimate.value, s.what, s.point.key()))
+    # Values equal to 4 digits are ties (floating noise must not reorder them): by name.
+    return sorted(steps, key=lambda s: (sign * float(f"{s.estimate.value:.4g}"), s.what,
+                                        s.point.key()))
 
 
 def _describe(a: DesignPoint, b: DesignPoint) -> str:

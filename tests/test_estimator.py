@@ -37,6 +37,23 @@ def test_leave_one_out_error_meets_the_targets(db):
     assert median_ape(loo_errors(db.series("nginx", "REQ"))) <= 0.04
 
 
+@pytest.mark.parametrize("app, metric", [("redis", "GET"), ("nginx", "REQ"), ("iperf", "throughput")])
+def test_leave_one_out_errors_are_those_of_refitting_without_each_point(db, app, metric):
+    data = db.series(app, metric)
+    refitted = [abs(fit(data[:i] + data[i + 1:]).predict(m.point) - m.mean) / m.mean
+                for i, m in enumerate(data)]
+    assert loo_errors(data) == pytest.approx(refitted, rel=1e-4, abs=1e-6)
+
+
+def test_a_point_that_alone_brings_a_term_is_refitted_without_it(db):
+    data = db.series("redis", "GET")
+    plain = [m for m in data if not m.point.hardened]
+    lone = next(m for m in data if m.point.hardened)
+    subset = plain + [lone]  # the hardened libraries of `lone` appear nowhere else
+    expected = abs(fit(plain).predict(lone.point) - lone.mean) / lone.mean
+    assert loo_errors(subset)[-1] == pytest.approx(expected, rel=1e-9)
+
+
 def test_hardening_one_more_library_never_predicts_faster(db):
     est = Estimator(db)
     model = est.fit("redis", "GET")
