@@ -1,7 +1,8 @@
 """YAML read with line numbers, so every complaint can say `file:line:`.
 
-Parsing goes through PyYAML's SafeLoader only: we keep the composed node
-tree next to the constructed data and look lines up in it by key path.
+Parsing goes through PyYAML's safe loader only (libyaml's when PyYAML has
+it: ten times faster, same nodes and marks): we keep the composed node tree
+next to the constructed data and look lines up in it by key path.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .isolation import Origin
 from .problems import InputError, Problem
+
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def read_text(path: Path) -> str:
@@ -36,7 +39,7 @@ def parse(text: str, file: str) -> tuple[Node | None, object]:
     Raises InputError pointing at the line PyYAML complains about, or at
     every mapping key written twice (PyYAML would silently keep the last).
     """
-    loader = yaml.SafeLoader(text)
+    loader = SAFE_LOADER(text)
     try:
         node = loader.get_single_node()
         duplicates = _duplicate_keys(node, file) if node is not None else []

@@ -16,7 +16,6 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, ProgressBar, RichLog, Static
 
 from flexui.model.build_runner import BuildResult, Progress, plan_build
-from flexui.model.workdir_build import build_in_workdir
 from flexui.model.qemu_command import app_images, run_spec_for
 from flexui.model.qemu_runner import RunResult
 from flexui.model.qemu_runner import run as run_qemu
@@ -117,6 +116,9 @@ class BuildRunScreen(SessionScreen):
             self._from_thread(self._show_progress, p)
 
         def work() -> None:
+            # Imported here, in the worker: it brings GitPython, 0.1 s the screen need not wait for.
+            from flexui.model.workdir_build import build_in_workdir
+
             result = build_in_workdir(plan, lambda line: self._from_thread(self._log, line), progress,
                                       self._cancel, force=force)
             self._from_thread(self._build_done, result)
