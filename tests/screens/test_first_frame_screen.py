@@ -73,3 +73,24 @@ async def test_nothing_is_learned_once_the_user_has_moved_on(tmp_path):
         await pilot.pause()
         assert not learn_colours(app, moved)
     assert first_frame.load_styles() == first_frame.PLAIN
+
+
+async def test_first_frame_matches_the_kconfig_screen_on_a_real_flexos_tree(real_tree, tmp_path):
+    import shutil
+
+    from flexui.app import FlexApp
+    from flexui.launch import open_session
+    from flexui.model.tree import locate
+
+    app_dir = tmp_path / "redis"
+    shutil.copytree(real_tree / "apps" / "redis", app_dir,
+                    ignore=shutil.ignore_patterns(".config", "*.old", "flexui.mk", "build"))
+    session, notes = open_session(app_dir, workdir=locate(workdir=real_tree),
+                                  build_dir=tmp_path / "kbuild")
+    app = FlexApp(session, notes=notes)
+    frame = first_frame.frame_for(session, MenuNavigator(session.kconf), 120, 40)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        real = screen_lines(app)
+    assert "Architecture Selection" in "".join(first_frame.plain_text(frame))
+    assert first_frame.shows(frame, real)
