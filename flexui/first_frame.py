@@ -27,7 +27,7 @@ from flexui.model.atomic import write_atomic
 from flexui.model.menu import MenuNavigator, Row
 from flexui.model.session import Session
 from flexui.model.userdirs import cache_dir
-from flexui.screens.chrome import SCREENS, crumbs, status_parts, tab_label
+from flexui.screens.chrome import SCREENS, crumbs, status_parts, tab_strip
 
 Segment = tuple[str, str]  # (text, role)
 Line = list[Segment]
@@ -73,13 +73,9 @@ def frame_for(session: Session, nav: MenuNavigator, width: int, height: int) -> 
     """The Kconfig screen as it first appears, cell for cell, as (text, role) segments."""
     header = _fit([(text, "header-bold" if bold else "header")
                    for text, bold in status_parts(session)], width, "header")
-    tabs: Line = []
-    for i, (_, label, key) in enumerate(SCREENS):
-        tabs.append((f" {tab_label(label, key)} ", "tab-active" if i == 0 else "tab"))
-    active = len(tab_label(SCREENS[0][1], SCREENS[0][2]))
-    underline = _fit([("╸", "underline"), ("━" * active, "underline-active"), ("╺", "underline"),
-                      ("━" * width, "underline")], width, "underline")
-    frame = [header, _fit(tabs, width, "tab"), underline,
+    tabs = tab_strip(SCREENS[0][0], width)
+    frame = [header, _fit([(text, role) for text, role, _ in tabs.labels], width, "tab"),
+             _fit(tabs.underline, width, "underline"),
              _fit([(" ", "breadcrumb"), (crumbs(nav), "breadcrumb")], width, "breadcrumb"),
              _fit([], width, "summary")]
     inner = width - 4  # left padding, then the list, its scrollbar and the right padding

@@ -11,12 +11,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Tab, Tabs
 
 from flexui.model.session import Session, SessionEvent
-from flexui.screens.chrome import SCREENS, status_parts, tab_label
+from flexui.screens.chrome import status_parts
 from flexui.screens.key_bar import KeyBar
 from flexui.screens.quiet_static import QuietStatic
+from flexui.screens.tab_bar import TabBar
 
 
 class SessionChanged(Message):
@@ -35,27 +35,6 @@ class StatusHeader(QuietStatic):
                                        for text, bold in status_parts(session)]))
 
 
-class NavBar(Tabs):
-    """One tab per screen; clicking a tab switches to it."""
-
-    def __init__(self, active: str) -> None:
-        super().__init__(*[Tab(tab_label(label, key), id=f"tab-{mode}")
-                           for mode, label, key in SCREENS if mode in _registered()],
-                         active=f"tab-{active}")
-
-    def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
-        event.stop()
-        mode = event.tab.id.removeprefix("tab-")
-        if self.app.current_mode != mode:
-            self.app.switch_mode(mode)
-
-
-def _registered() -> set[str]:
-    from flexui.app import FlexApp
-
-    return set(FlexApp.MODES)
-
-
 class SessionScreen(Screen):
     """Base for screens that render the shared session."""
 
@@ -67,7 +46,7 @@ class SessionScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield StatusHeader(id="status-header")
-        yield NavBar(self.MODE)
+        yield TabBar(self.MODE, set(self.app.MODES))
         yield from self.compose_body()
         yield KeyBar()
 
@@ -77,8 +56,10 @@ class SessionScreen(Screen):
     def on_mount(self) -> None:
         self.query_one(StatusHeader).render_status(self.session)
 
+    def on_tab_bar_chosen(self, message: TabBar.Chosen) -> None:
+        self.app.switch_mode(message.mode)
+
     def on_screen_resume(self) -> None:
-        self.query_one(NavBar).active = f"tab-{self.MODE}"
         self.query_one(StatusHeader).render_status(self.session)
         self.refresh_from_session(None)
 

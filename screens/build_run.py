@@ -27,7 +27,7 @@ from flexui.screens.dialogs import ConfirmDialog
 class BuildRunScreen(SessionScreen):
     MODE = "build"
     CSS_PATH = "build_run.tcss"
-    AUTO_FOCUS = None
+    AUTO_FOCUS = "#build-log"  # the log scrolls with the arrows; b, r and c stay screen keys
     BINDINGS = [
         Binding("b", "build", "Build"),
         Binding("B", "build(True)", "Rebuild", show=False),

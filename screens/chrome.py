@@ -7,6 +7,9 @@ both take them from here, so the handover shows no change.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Collection
+
 from flexui.model.menu import MenuNavigator
 from flexui.model.session import Session
 
@@ -24,6 +27,32 @@ CRUMB_SEPARATOR = " › "
 
 def tab_label(label: str, key: str) -> str:
     return f"{key.upper()} {label}"
+
+
+@dataclass(frozen=True)
+class TabStrip:
+    """The tab bar's two lines: labels as (text, role, mode), then the underline as (text, role)."""
+
+    labels: list[tuple[str, str, str]]
+    underline: list[tuple[str, str]]
+
+
+def tab_strip(active: str, width: int, modes: Collection[str] | None = None) -> TabStrip:
+    """Tabs for `modes` (all screens by default), `active` highlighted; underline `width` wide."""
+    labels: list[tuple[str, str, str]] = []
+    start = end = x = 0
+    for mode, label, key in SCREENS:
+        if modes is not None and mode not in modes:
+            continue
+        text = f" {tab_label(label, key)} "
+        if mode == active:
+            start, end = x, x + len(text)
+        labels.append((text, "tab-active" if mode == active else "tab", mode))
+        x += len(text)
+    underline = [("━" * start, "underline"), ("╸", "underline"),
+                 ("━" * (end - start - 2), "underline-active"), ("╺", "underline"),
+                 ("━" * max(0, width - end), "underline")]
+    return TabStrip(labels, [(text, role) for text, role in underline if text])
 
 
 def status_parts(session: Session) -> list[tuple[str, bool]]:

@@ -92,9 +92,9 @@ class NewCompartmentZone(DropZone):
 class CompartmentsScreen(SessionScreen):
     MODE = "compartments"
     CSS_PATH = "compartments.tcss"
-    AUTO_FOCUS = None
+    AUTO_FOCUS = ""  # nothing: every key belongs to the screen until a control is clicked
     BINDINGS = [
-        # priority: the tab bar, focused when the screen opens, would take left/right
+        # priority: a Select or Checkbox the user clicked would otherwise take left/right
         Binding("left,h", "select_column(-1)", "Left", show=False, priority=True),
         Binding("right,l", "select_column(1)", "Right", show=False, priority=True),
         Binding("up,k", "select_row(-1)", "Up", show=False),

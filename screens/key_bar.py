@@ -21,7 +21,8 @@ _DIM = Style(dim=True)
 class KeyBar(Widget):
     COMPONENT_CLASSES = {"key-bar--key", "key-bar--description", "key-bar--separator"}
     DEFAULT_CSS = """
-    KeyBar { dock: bottom; height: 1; background: $footer-background; color: $footer-foreground; }
+    KeyBar { dock: bottom; height: 1; background: $footer-background; color: $footer-foreground;
+        text-wrap: nowrap; text-overflow: clip; }
     KeyBar > .key-bar--key { color: $footer-key-foreground; background: $footer-key-background;
         text-style: bold; }
     KeyBar > .key-bar--description { color: $footer-description-foreground;
