@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import importlib
 import threading
 from typing import Iterable
@@ -61,6 +62,7 @@ class FlexApp(App):
         self.switch_mode(self._initial_mode)
         for note in self._notes:
             self.notify(note, severity="warning", timeout=12)
+        self.call_after_refresh(gc.freeze)
 
     def learn_first_frame(self, nav: MenuNavigator) -> None:
         """Record this terminal's colours of the Kconfig screen for the next first frame."""

@@ -70,7 +70,10 @@ class VirtualList(ScrollView, can_focus=True, inherit_bindings=False):
         else:
             self.virtual_size = size
         self.refresh()
-        self.call_after_refresh(self.scroll_cursor_visible, center=True)
+        if self.scrollable_content_region.height > 0:
+            self.scroll_cursor_visible(center=True)  # now, so the rows are painted once
+        else:
+            self.call_after_refresh(self.scroll_cursor_visible, center=True)
 
     def refresh_changed(self) -> bool:
         """Same rows, new values: repaint only the visible rows whose content changed.
