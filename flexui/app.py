@@ -62,7 +62,10 @@ class FlexApp(App):
         self.switch_mode(self._initial_mode)
         for note in self._notes:
             self.notify(note, severity="warning", timeout=12)
-        self.call_after_refresh(gc.freeze)
+        if not self.is_headless:
+            # The loaded model and Textual's own start-up objects live as long as the app:
+            # kept out of full collections, whose pauses (up to 0.1 s) showed as key-press spikes.
+            self.call_after_refresh(gc.freeze)
 
     def learn_first_frame(self, nav: MenuNavigator) -> None:
         """Record this terminal's colours of the Kconfig screen for the next first frame."""
