@@ -227,7 +227,7 @@ def _stop_on_errors(problems: list[Problem]) -> None:
 
 # -- output ---------------------------------------------------------------------
 def _warning(problem: Problem) -> str:
-    where = str(problem.origin) if problem.origin else "<config>"
+    where = str(problem.origin) if problem.origin else "flexui"
     return f"{where}: warning: {problem.message}"
 
 

@@ -21,7 +21,7 @@ class Problem:
     severity: str = "error"  # "error" blocks writing; "warning" does not
 
     def __str__(self) -> str:
-        where = str(self.origin) if self.origin else "<config>"
+        where = str(self.origin) if self.origin else "flexui"  # not from a file: the tool speaks
         return f"{where}: {self.message}"
 
 

@@ -212,6 +212,7 @@ def test_unknown_preset_name_lists_the_known_ones(tmp_path, capsys):
     assert apply("redis-mpk22", "--app", str(app)) == EXIT_INVALID
     err = capsys.readouterr().err
     assert "no preset named 'redis-mpk22'" in err and "redis-mpk2" in err
+    assert err.startswith("flexui: no preset named") and len(err.strip().splitlines()) == 1
 
 
 def test_failure_while_writing_is_an_internal_error_and_writes_nothing(tmp_path, capsys):
