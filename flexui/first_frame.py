@@ -137,18 +137,22 @@ def styles_path() -> Path:
     return cache_dir() / STYLES_FILE
 
 
-def load_styles() -> dict[str, str]:
-    """The SGR parameters per role last learned in this kind of terminal, or plain ones."""
-    if os.environ.get("NO_COLOR"):
-        return dict(PLAIN)
+def _known() -> dict[str, dict[str, str]]:
+    """Every terminal type's learned colours; a missing or damaged file counts as none."""
     try:
         known = json.loads(styles_path().read_text(encoding="utf-8"))
-        learned = known.get(_terminal_key())
-    except (OSError, ValueError, AttributeError):
-        return dict(PLAIN)
-    if not isinstance(learned, dict) or not all(isinstance(v, str) for v in learned.values()):
-        return dict(PLAIN)
-    return learned
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(known, dict):
+        return {}
+    return {key: roles for key, roles in known.items() if isinstance(roles, dict)
+            and all(isinstance(v, str) for v in roles.values())}
+
+
+def load_styles() -> dict[str, str]:
+    """The SGR parameters per role last learned in this kind of terminal, or plain ones."""
+    learned = None if os.environ.get("NO_COLOR") else _known().get(_terminal_key())
+    return learned if learned is not None else dict(PLAIN)
 
 
 def learn(frame: Frame, style_at: Callable[[int, int, str], str | None]) -> bool:
@@ -162,31 +166,25 @@ def learn(frame: Frame, style_at: Callable[[int, int, str], str | None]) -> bool
         return False
     learned = {role: sgr for role, (x, y, char) in role_cells(frame).items()
                if (sgr := style_at(x, y, char)) is not None}
-    path = styles_path()
-    try:
-        known = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(known, dict):
-            known = {}
-    except (OSError, ValueError):
-        known = {}
-    key = _terminal_key()
-    merged = {**(known.get(key) if isinstance(known.get(key), dict) else {}), **learned}
+    known, key = _known(), _terminal_key()
+    merged = {**known.get(key, {}), **learned}
     if merged == known.get(key):
         return False
     known[key] = merged
     try:
-        write_atomic(path, json.dumps(known, indent=1, sort_keys=True) + "\n", keep_old=False)
+        write_atomic(styles_path(), json.dumps(known, indent=1, sort_keys=True) + "\n", keep_old=False)
     except OSError:
         return False
     return True
 
 
 # -- the terminal -------------------------------------------------------------------------
+@dataclass(frozen=True)
 class Painted:
     """The terminal state to give back: echo and line mode, and the main screen if need be."""
 
-    def __init__(self, fd: int, attrs: list) -> None:
-        self.fd, self.attrs = fd, attrs
+    fd: int
+    attrs: list
 
     def restore(self, leave_screen: bool) -> None:
         """`leave_screen`: the app never took over, so the frame is still on the alternate screen."""
