@@ -114,6 +114,10 @@ def launch_ui(args: argparse.Namespace) -> int:
     """Open the Textual app; the only path that imports Textual."""
     import importlib.util
 
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        print("flexui: the terminal UI needs a terminal (stdin and stdout are not one); "
+              "for scripts use the headless options, e.g. flexui --apply PRESET", file=sys.stderr)
+        return EXIT_INVALID
     if importlib.util.find_spec("textual") is None:
         print("flexui: the terminal UI is not available (missing module textual); "
               "the headless options still work, e.g. flexui --apply PRESET", file=sys.stderr)

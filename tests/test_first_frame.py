@@ -207,3 +207,11 @@ def test_colours_learned_in_one_run_paint_the_next_first_frame(app_copy):
         again.type(b"q")
     finally:
         assert again.close() == 0
+
+
+def test_the_ui_without_a_terminal_is_one_line_and_exit_2(app_copy):
+    done = subprocess.run([sys.executable, "-m", "flexui", "--app", str(app_copy)],
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith("flexui: the terminal UI needs a terminal")
+    assert len(done.stderr.strip().splitlines()) == 1
