@@ -73,13 +73,16 @@ def guarded(action: Callable[[], int]) -> int:
     `file:line: message`; any other exception is a bug of ours, shown as one
     line unless FLEXUI_DEBUG asks for the traceback.
     """
-    from flexui.model.problems import InputError
+    from flexui.model.problems import InputError, UserError
 
     try:
         return action()
     except InputError as e:
         for problem in e.problems:
             print(problem, file=sys.stderr)
+        return EXIT_INVALID
+    except UserError as e:
+        print(" ".join(str(e).split()) if ":" in str(e) else f"flexui: {e}", file=sys.stderr)
         return EXIT_INVALID
     except Exception as e:  # noqa: BLE001 - the last line of defence of the scripting API
         if os.environ.get(DEBUG_ENV):

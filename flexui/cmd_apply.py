@@ -4,7 +4,9 @@ Everything is decided before anything is written: the preset and the app's
 kraft.yaml are loaded and checked, the Kconfig tree is loaded and every value
 applied through kconfiglib, and the three files (kraft.yaml, .config,
 flexui.mk) are rendered. Any problem stops there with exit code 2 and leaves
-the app as it was; otherwise all three files are replaced together.
+the app as it was; otherwise the three files are replaced as one journaled
+set (see model/atomic: a kill leaves the set old, new, or completed by the
+next run, never a torn file).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from flexui.cli import EXIT_OK
 from flexui.model.apply import (MAKE_VARS_FILE, Assignment, apply_assignments, derive_assignments,
                                 effective_hardening, make_variables, make_vars_text,
                                 target_assignments)
-from flexui.model.atomic import write_all_atomic
+from flexui.model.atomic import JOURNAL, recover, write_all_atomic
 from flexui.model.dotconfig import config_text
 from flexui.model.isolation import IsolationConfig, Origin
 from flexui.model.kraftyaml import KraftFile, load_kraft, parse_kraft
@@ -67,6 +69,14 @@ class _Source:
 
 
 def run(args: argparse.Namespace) -> int:
+    app_dir = (args.app if args.app is not None else Path.cwd()).absolute()
+    if app_dir.is_dir() and not args.dry_run:
+        note = recover(app_dir)
+        if note:
+            print(f"flexui: {note}", file=sys.stderr)
+    elif (app_dir / JOURNAL).is_file():
+        print(f"{app_dir}: warning: an earlier write was interrupted; flexui --apply without --dry-run "
+              "repairs it", file=sys.stderr)
     plan = plan_apply(args.apply, app=args.app, tree=args.tree, workdir=args.workdir)
     for problem in plan.warnings:
         print(_warning(problem), file=sys.stderr)
@@ -139,7 +149,7 @@ def _enclosing_workdir(app_dir: Path) -> Path | None:
 def _starting_kraft(preset: Preset, app_dir: Path, wd: Workdir, *, explicit_app: bool) -> KraftFile:
     """The app's kraft.yaml, or for a new app the tree's kraft.yaml of the preset's app."""
     own = app_dir / "kraft.yaml"
-    if own.is_file():
+    if own.is_file() or own.exists():  # anything else there is reported, never replaced
         return load_kraft(own)
     if app_dir.exists() and not app_dir.is_dir():
         raise InputError([Problem("not a directory; pass --app the app's directory",

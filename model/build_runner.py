@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Callable
 
 from .apply import MAKE_VARS_FILE, parse_make_vars
-from .atomic import write_atomic
+from .atomic import open_for_write, write_atomic
 
 LOG_FILE = "flexui-build.log"
 RECORD_FILE = "flexui-build.json"
@@ -145,7 +145,7 @@ def run_build(plan: BuildPlan, on_output: Callable[[str], None] = lambda line: N
     objects = 0
     errors: list[str] = []
     result = BuildResult(ok=False, log_path=log_path, fingerprint=digest)
-    with log_path.open("w", encoding="utf-8") as log:
+    with open_for_write(log_path) as log:
         for i, step in enumerate(plan.steps, 1):
             on_progress(Progress(i, len(plan.steps), step.name, objects))
             line_msg = f"[flexui] step {i}/{len(plan.steps)}: {' '.join(step.argv)}"

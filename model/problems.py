@@ -31,3 +31,7 @@ class InputError(Exception):
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class UserError(Exception):
+    """Invalid input or a refusal phrased as one line (`file:line: message`): exit 2, not a bug."""

@@ -10,6 +10,7 @@ never writes into the user's app.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -22,7 +23,9 @@ from typing import Iterator
 import kconfiglib
 
 from .isolation import Origin
-from .problems import Problem
+from .problems import InputError, Problem, UserError
+from .textfile import read_user_text
+from .uk_configure import LIST_VARIABLES
 from .userdirs import cache_dir
 
 _ADDLIB = re.compile(r"addlib(?:_s)?\s*,\s*(lib[\w-]+)\s*(?:,\s*\$\(CONFIG_(\w+)\))?")
@@ -31,7 +34,7 @@ _LOCATED = re.compile(r"^(?:warning: )?(.+?):(\d+): (?:error: |warning: )?(.*)$"
 _EXCLUDED_PLATS = {"common", "drivers"}
 
 
-class TreeError(Exception):
+class TreeError(UserError):
     """A path that is not a usable tree, or Kconfig that does not parse."""
 
 
@@ -181,6 +184,8 @@ def kconfig_env(wd: Workdir, app_dir: Path, build_dir: Path) -> dict[str, str]:
         "KCONFIG_PLAT_DIR": " ".join(str(p) for p in [*plats, plat]),
         "KCONFIG_PLAT_IN": str(kconfig_dir / "plat.uk"),
         "UK_NAME": app.name,
+        LIST_VARIABLES: json.dumps({"KCONFIG_LIB_DIR": [str(p) for p in lib_dirs],
+                                    "KCONFIG_PLAT_DIR": [str(p) for p in [*plats, plat]]}),
     }
 
 
@@ -246,11 +251,14 @@ def load_kconfig(wd: Workdir, app_dir: Path, *, build_dir: Path | None = None,
             raise TreeError(f"{e.filename or top}: {e.strerror}; check the tree is complete") from None
         config_path = app_dir / ".config"
         problems = [_problem(w, str(top)) for w in kconf.warnings]
-        if read_config and config_path.is_file():
+        if read_config and (config_path.exists() or config_path.is_symlink()):
             kconf.warnings.clear()
             kconf.warn_assign_undef = True
             try:
+                read_user_text(config_path)  # a FIFO would block kconfiglib, bad bytes would escape it
                 kconf.load_config(str(config_path))
+            except InputError as e:
+                problems += e.problems
             except (OSError, UnicodeDecodeError) as e:
                 problems.append(Problem(f"cannot read: {e}; fix or remove the file",
                                         origin=Origin(str(config_path))))

@@ -13,8 +13,11 @@ kconfiglib's own `shell`.
 from __future__ import annotations
 
 import getopt
+import json
 import os
+import re
 import shlex
+import subprocess
 from pathlib import Path
 from typing import Iterable
 
@@ -22,6 +25,13 @@ import kconfiglib
 
 SCRIPT = "uk_build_configure.sh"
 _SHELLS = {"sh", "bash", "dash"}
+# Exported variables holding paths; LIST_VARIABLES holds the JSON lists of those that are lists.
+PATH_VARIABLES = ("KCONFIG_LIB_DIR", "KCONFIG_PLAT_DIR", "KCONFIG_LIB_IN", "KCONFIG_PLAT_IN",
+                  "KCONFIG_APP_DIR", "KCONFIG_CONFIG", "KCONFIG_AUTOCONFIG", "KCONFIG_AUTOHEADER",
+                  "KCONFIG_TRISTATE", "UK_CONFIG", "BUILD_DIR", "UK_BASE", "UK_APP")
+LIST_VARIABLES = "FLEXUI_KCONFIG_LISTS"
+_SAFE_PATH = re.compile(r"[\w./+,:@%=-]*\Z")
+_SHELL_SYNTAX = re.compile(r"[|&;<>()$`\\\"'*?\[\]#~{}\s]")
 
 
 def config_files(dirs: Iterable[str]) -> list[str]:
@@ -41,7 +51,8 @@ def sources_text(files: Iterable[str], existing: str = "") -> str:
         lines[-1] += "\n"
     present = {line.rstrip("\n") for line in lines}
     for file in files:
-        line = f'source "{file}"'
+        quoted = file.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
+        line = f'source "{quoted}"'
         if line not in present:
             present.add(line)
             lines.append(line + "\n")
@@ -59,10 +70,78 @@ def append_sources(dirs: Iterable[str], out: Path) -> None:
 
 def run(command: str) -> str | None:
     """The script's output for `command`, or None when `command` is not a call we mirror."""
+    words = _split(command)
+    if words is None:
+        return None
+    return _configure(words)
+
+
+def _masked(command: str) -> tuple[str, dict[str, list[str]]]:
+    """`command` with each exported path replaced by a token; token -> the word(s) it stands for."""
+    lists = json.loads(os.environ.get(LIST_VARIABLES) or "{}")
+    values = {name: os.environ[name] for name in PATH_VARIABLES if len(os.environ.get(name, "")) > 1}
+    tokens: dict[str, list[str]] = {}
+    for i, name in enumerate(sorted(values, key=lambda n: -len(values[n]))):
+        token = f"@@flexui{i}@@"
+        if values[name] in command:
+            command = command.replace(values[name], token)
+            tokens[token] = list(lists.get(name) or [values[name]])
+    return command, tokens
+
+
+def _split(command: str) -> list[str] | None:
+    """The command's words, each exported path one word whatever it holds (a list: its items)."""
+    masked, tokens = _masked(command)
     try:
-        words = shlex.split(command)
+        words = shlex.split(masked)
     except ValueError:
         return None
+    out: list[str] = []
+    for word in words:
+        if word in tokens and len(tokens[word]) > 1:
+            out.append(" ".join(tokens[word]))
+            continue
+        for token, items in tokens.items():
+            word = word.replace(token, " ".join(items))
+        out.append(word)
+    return out
+
+
+def _dirs(value: str) -> list[str]:
+    """The directories of a -e/-p argument: the exported list itself when it is one."""
+    lists = json.loads(os.environ.get(LIST_VARIABLES) or "{}")
+    for items in lists.values():
+        if value == " ".join(items):
+            return list(items)
+    return value.split()
+
+
+def _unsafe(command: str) -> bool:
+    """Does an exported path with shell syntax in it appear in `command`?"""
+    return any(value in command and not _SAFE_PATH.match(value)
+               for name in PATH_VARIABLES if len(value := os.environ.get(name, "")) > 1)
+
+
+def _test(words: list[str]) -> str | None:
+    """`test A = B && echo y || echo n` (and `!=`), as Config.uk asks whether the app is the tree."""
+    if (len(words) == 10 and words[0] in ("test", "[") and words[2] in ("=", "!=")
+            and words[4:6] == ["&&", "echo"] and words[7:9] == ["||", "echo"]):
+        same = words[1] == words[3]
+        return words[6] if same == (words[2] == "=") else words[9]
+    return None
+
+
+def _plain(kconf: kconfiglib.Kconfig, words: list[str]) -> str:
+    """A command with no shell syntax of its own, run without a shell."""
+    try:
+        done = subprocess.run(words, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError) as e:
+        kconf._warn(f"'{' '.join(words)}' failed: {e}", kconf.filename, kconf.linenr)
+        return ""
+    return "\n".join(done.stdout.splitlines()).rstrip("\n")
+
+
+def _configure(words: list[str]) -> str | None:
     if words and os.path.basename(words[0]) in _SHELLS:
         words = words[1:]
     if not words or os.path.basename(words[0]) != SCRIPT:
@@ -78,7 +157,7 @@ def run(command: str) -> str | None:
             app_config = config_files([value])
             return app_config[0] if app_config else None
         if flag in ("-e", "-p"):
-            dirs = value.split()
+            dirs = _dirs(value)
         elif flag == "-o":
             out = value
         else:
@@ -90,8 +169,24 @@ def run(command: str) -> str | None:
 
 
 def _shell(kconf: kconfiglib.Kconfig, name: str, command: str) -> str:
-    output = run(command)
-    return output if output is not None else kconfiglib._shell_fn(kconf, name, command)
+    words = _split(command)
+    output = _configure(words) if words is not None else None
+    if output is not None:
+        return output
+    if not _unsafe(command):
+        return kconfiglib._shell_fn(kconf, name, command)
+    answer = _test(words) if words is not None else None
+    if answer is not None:
+        return answer
+    try:
+        masked_words = shlex.split(_masked(command)[0])
+    except ValueError:
+        masked_words = ["("]
+    if words and not any(_SHELL_SYNTAX.search(w) for w in masked_words):
+        return _plain(kconf, words)
+    raise kconfiglib.KconfigError(
+        f"{kconf.filename}:{kconf.linenr}: $(shell,...) would hand a path with shell syntax in it "
+        "($, `, quotes, spaces...) to a shell, which flexui never does; rename that directory")
 
 
 functions = {"shell": (_shell, 1, 1)}

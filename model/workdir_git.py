@@ -25,12 +25,14 @@ from pathlib import Path
 import git
 import yaml
 
+from .problems import UserError
+
 PINS_FILE = Path(__file__).with_name("workdir_pins.yaml")
 DEFAULT_REMOTE = "https://github.com/project-flexos"
 REWRITING_FILE = "flexui-rewriting.json"  # in an app's build directory, written around each build
 
 
-class WorkdirError(Exception):
+class WorkdirError(UserError):
     """A one-line, user-facing reason why the work directory was left as it was."""
 
 

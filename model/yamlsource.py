@@ -16,21 +16,17 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .isolation import Origin
 from .problems import InputError, Problem
+from .textfile import read_user_text
 
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+MAX_NODES = 100_000  # what aliases may expand to: far above any kraft.yaml, far below a billion laughs
+
+
 def read_text(path: Path) -> str:
-    """The file's text; InputError (not a traceback) when it cannot be read."""
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError([Problem("file not found; check the path", origin=Origin(str(path)))])
-    except UnicodeDecodeError as e:
-        raise InputError([Problem(f"not UTF-8 text (byte {e.start}); save the file as UTF-8",
-                                  origin=Origin(str(path)))])
-    except OSError as e:
-        raise InputError([Problem(f"cannot read: {e.strerror}", origin=Origin(str(path)))])
+    """The file's text; InputError (not a traceback, never a hang) when it cannot be read."""
+    return read_user_text(path)
 
 
 def parse(text: str, file: str) -> tuple[Node | None, object]:
@@ -42,6 +38,7 @@ def parse(text: str, file: str) -> tuple[Node | None, object]:
     loader = SAFE_LOADER(text)
     try:
         node = loader.get_single_node()
+        _check_aliases(node, file)
         duplicates = _duplicate_keys(node, file) if node is not None else []
         if duplicates:
             raise InputError(duplicates)
@@ -51,11 +48,50 @@ def parse(text: str, file: str) -> tuple[Node | None, object]:
         what = " ".join(p for p in (e.context, e.problem) if p)
         raise InputError([Problem(f"invalid YAML: {what}; fix the syntax here",
                                   origin=Origin(file, mark.line + 1 if mark else None))])
+    except yaml.reader.ReaderError as e:
+        line_no = text[:e.position].count("\n") + 1 if isinstance(e.position, int) else None
+        raise InputError([Problem(f"invalid YAML: character #x{e.character:04x} ({e.reason}); remove it",
+                                  origin=Origin(file, line_no))])
     except yaml.YAMLError as e:
-        raise InputError([Problem(f"invalid YAML: {e}", origin=Origin(file))])
+        raise InputError([Problem("invalid YAML: " + " ".join(str(e).split()), origin=Origin(file))])
     finally:
         loader.dispose()
     return node, data
+
+
+def _check_aliases(node: Node | None, file: str) -> None:
+    """Refuse an alias that contains itself, or aliases that expand past MAX_NODES (billion laughs)."""
+    if node is None:
+        return
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(node, False)]
+    while stack:
+        n, done = stack.pop()
+        key = id(n)
+        children = [x for pair in n.value for x in pair] if isinstance(n, MappingNode) else \
+            list(n.value) if isinstance(n, SequenceNode) else []
+        if done:
+            on_path.discard(key)
+            sizes[key] = 1 + sum(sizes[id(c)] for c in children)
+            if sizes[key] > MAX_NODES:
+                raise InputError([Problem(f"aliases here expand to more than {MAX_NODES} values; write "
+                                          "the data out without '*' aliases", origin=Origin(file, line(n)))])
+            continue
+        if key in sizes:
+            continue
+        if key in on_path:
+            raise InputError([Problem("this anchor's alias refers to itself (a recursive YAML alias); "
+                                      "remove the '*' alias inside it", origin=Origin(file, line(n)))])
+        on_path.add(key)
+        stack.append((n, True))
+        for c in children:
+            if id(c) in on_path:
+                raise InputError([Problem("this anchor's alias refers to itself (a recursive YAML alias); "
+                                          "remove the '*' alias inside it", origin=Origin(file, line(c)))])
+            if id(c) not in sizes:
+                stack.append((c, False))
+    return
 
 
 def _duplicate_keys(node: Node, file: str) -> list[Problem]:

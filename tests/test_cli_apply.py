@@ -215,16 +215,16 @@ def test_unknown_preset_name_lists_the_known_ones(tmp_path, capsys):
     assert err.startswith("flexui: no preset named") and len(err.strip().splitlines()) == 1
 
 
-def test_failure_while_writing_is_an_internal_error_and_writes_nothing(tmp_path, capsys):
+def test_a_directory_where_a_file_goes_is_refused_and_nothing_is_written(tmp_path, capsys):
     app = copy_app(tmp_path, "redis")
     before = snapshot(app)
     (app / MAKE_VARS_FILE).mkdir()  # the last of the three files cannot be written
 
-    assert apply("redis-mpk2", "--app", str(app)) == EXIT_FAILURE
+    assert apply("redis-mpk2", "--app", str(app)) == EXIT_INVALID
 
     err = capsys.readouterr().err.splitlines()
-    assert err[0].startswith("flexui: internal error: IsADirectoryError")
-    assert "FLEXUI_DEBUG=1" in err[1]
+    assert err == [f"{app / MAKE_VARS_FILE}: is a directory, not a regular file; flexui writes only "
+                   "regular files: remove or rename it, then try again"]
     assert snapshot(app) == before
     assert sorted(p.name for p in app.iterdir()) == sorted([*before, MAKE_VARS_FILE])
 
