@@ -6,13 +6,13 @@ Exit codes: 0 done, 2 refused or invalid input (nothing changed), 1 internal.
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sys
 from pathlib import Path
 
-from flexui.model.workdir_build import load_rewriting
 from flexui.model.workdir_git import (DEFAULT_REMOTE, REWRITING_FILE, Pins, WorkdirError, git_repos, init_workdir,
-                                      reset_rewriting, update_workdir, workdir_status)
+                                      parse_rewriting, reset_rewriting, update_workdir, workdir_status)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--pins", type=Path, default=None, help="YAML file of refs per repository (default: shipped)")
     u = sub.add_parser("update", help="fetch and move every repository to its pinned ref")
     u.add_argument("dir", type=Path, nargs="?", default=Path("."))
+    u.add_argument("--pins", type=Path, default=None, help="YAML file of refs per repository (default: shipped)")
     s = sub.add_parser("status", help="commit, pin and uncommitted files of every repository")
     s.add_argument("dir", type=Path, nargs="?", default=Path("."))
     c = sub.add_parser("clean", help="undo the FlexOS rewriting of the last builds and remove the app's "
@@ -69,6 +70,49 @@ def _status(workdir: Path) -> int:
     return 0
 
 
+def _clean(args: argparse.Namespace) -> int:
+    """Reset the recorded rewriting, then remove the app's build directory (only ever an app's)."""
+    workdir, app = args.dir.absolute(), args.app.absolute()
+    repos = git_repos(workdir)
+    if not repos:
+        raise WorkdirError(f"{workdir} holds no git repositories under unikraft/, libs/ or apps/; "
+                           "pass clean the work directory (the one with unikraft/ and apps/)")
+    in_apps = app.resolve().parent == (workdir / "apps").resolve()
+    if not in_apps and not (app / "kraft.yaml").is_file():
+        raise WorkdirError(f"{app} is not an app of {workdir} (not in its apps/, no kraft.yaml); "
+                           "pass --app the app directory that was built")
+    build_dir = app / "build"
+    if build_dir.is_symlink() or (build_dir.exists() and not build_dir.is_dir()):
+        raise WorkdirError(f"{build_dir} is not a build directory (a link or a file); flexui removes only "
+                           "an app's own build directory: remove it yourself")
+    record = build_dir / REWRITING_FILE
+    rewritten = parse_rewriting(_record_data(record), str(record), repos, workdir) if record.exists() else {}
+    report = reset_rewriting(repos, rewritten, stash=args.stash, keep=args.keep)
+    for path, files in report.reset.items():
+        print(f"reset {path}: {len(files)} rewritten file(s)")
+    for path, message in report.stashed.items():
+        print(f"stashed your changes in {path} ({message}); `git stash pop` brings them back")
+    for path, files in report.kept.items():
+        print(f"kept your changes in {path}: {', '.join(files)}")
+    if build_dir.is_dir():
+        shutil.rmtree(build_dir)
+        print(f"removed {build_dir}: the next build starts clean")
+    return 0
+
+
+def _record_data(record: Path) -> object:
+    from flexui.model.isolation import Origin
+    from flexui.model.problems import InputError, Problem
+    from flexui.model.textfile import read_user_text
+
+    text = read_user_text(record)
+    try:
+        return json.loads(text)
+    except ValueError as e:
+        raise InputError([Problem(f"not a valid rewriting record ({getattr(e, 'msg', e)}); remove it and "
+                                  "reset the repositories by hand", origin=Origin(str(record), getattr(e, "lineno", None)))]) from None
+
+
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -77,23 +121,13 @@ def main(argv: list[str]) -> int:
             created = init_workdir(args.dir, args.app, _libraries(args.app, args.libs), args.remote, pins)
             print(f"cloned {len(created)} repositories into {args.dir}" if created else "nothing to clone")
         elif args.command == "update":
-            for path, commit in update_workdir(args.dir).items():
+            pins = Pins.load(args.pins) if args.pins else None
+            for path, commit in update_workdir(args.dir, pins).items():
                 print(f"{path}: {commit[:12]}")
         elif args.command == "status":
             return _status(args.dir)
         else:
-            rewritten = load_rewriting(args.app / "build" / REWRITING_FILE)
-            report = reset_rewriting(git_repos(args.dir), rewritten, stash=args.stash, keep=args.keep)
-            for path, files in report.reset.items():
-                print(f"reset {path}: {len(files)} rewritten file(s)")
-            for path, message in report.stashed.items():
-                print(f"stashed your changes in {path} ({message}); `git stash pop` brings them back")
-            for path, files in report.kept.items():
-                print(f"kept your changes in {path}: {', '.join(files)}")
-            build_dir = args.app / "build"
-            if build_dir.is_dir():
-                shutil.rmtree(build_dir)
-                print(f"removed {build_dir}: the next build starts clean")
+            return _clean(args)
     except WorkdirError as e:
         print(f"flexui workdir: {e}", file=sys.stderr)
         return 2

@@ -15,7 +15,7 @@ from typing import Callable
 
 from .atomic import write_atomic
 from .build_runner import BuildPlan, BuildResult, Progress, run_build
-from .workdir_git import REWRITING_FILE, git_repos, record_dict, rewritten_between, snapshot
+from .workdir_git import REWRITING_FILE, Rewriting, git_repos, record_dict, rewritten_between, snapshot
 
 
 def workdir_of(app_dir: Path) -> Path | None:
@@ -26,22 +26,25 @@ def workdir_of(app_dir: Path) -> Path | None:
     return None
 
 
-def load_rewriting(path: Path) -> dict[str, list[str]]:
+def load_rewriting(path: Path) -> Rewriting:
+    """The record an earlier build left, or nothing (a broken record is rebuilt, never trusted)."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
         return {}
+    if not isinstance(data, dict):
+        return {}
+    return {repo: ({f: None for f in files if isinstance(f, str)} if isinstance(files, list)
+                   else {f: d for f, d in files.items() if isinstance(d, str) or d is None})
+            for repo, files in data.items() if isinstance(files, (list, dict))}
 
 
-def without_rewriting(sources: dict, rewritten: dict[str, list[str]]) -> dict:
-    """Repository states minus the files an earlier build rewrote, so a rebuild can be up to date."""
-    return {path: {**state, "dirty": {f: h for f, h in state["dirty"].items() if f not in rewritten.get(path, [])}}
+def without_rewriting(sources: dict, rewritten: Rewriting) -> dict:
+    """Repository states minus the files still holding an earlier build's rewriting, so a rebuild can be up
+    to date (a user's edit on top of the rewriting still counts as a change)."""
+    return {path: {**state, "dirty": {f: h for f, h in state["dirty"].items()
+                                      if rewritten.get(path, {}).get(f) != h}}
             for path, state in sources.items()}
-
-
-def merge_rewriting(earlier: dict[str, list[str]], new: dict[str, list[str]]) -> dict[str, list[str]]:
-    """Earlier builds' rewriting stays recorded until `flexui workdir clean` resets it."""
-    return {repo: sorted({*earlier.get(repo, []), *new.get(repo, [])}) for repo in sorted({*earlier, *new})}
 
 
 def build_in_workdir(plan: BuildPlan, on_output: Callable[[str], None] = lambda line: None,
@@ -56,6 +59,8 @@ def build_in_workdir(plan: BuildPlan, on_output: Callable[[str], None] = lambda 
     result = run_build(plan, on_output, on_progress, cancel,
                        sources=without_rewriting(record_dict(before), earlier), force=force)
     if not result.up_to_date and repos:
-        rewritten = merge_rewriting(earlier, rewritten_between(before, snapshot(repos)))
+        after = snapshot(repos)
+        rewritten = {**{p: f for p, f in earlier.items() if p not in after},
+                     **rewritten_between(before, after, earlier)}
         write_atomic(record_path, json.dumps(rewritten, indent=1) + "\n", keep_old=False)
     return result

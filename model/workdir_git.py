@@ -11,12 +11,19 @@ if the build changed it too) and is only ever stashed or kept, never discarded.
 The build output directory and the configuration flexui writes into the app
 (`kraft.yaml`, `.config`, `flexui.mk` and their `.old` backups) are neither:
 the reset never touches them and they never block it.
+
+The record keeps, for each rewritten file, the git blob id of what the
+toolchain left there ("absent" for a file it removed). Cleaning resets a
+file only while it still holds exactly that (in the work tree and in the
+index, or the committed content): anything else is the user's editing on
+top of the rewriting and is stashed, kept or refused, never discarded.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import tempfile
 from dataclasses import asdict, dataclass, field
@@ -50,8 +57,18 @@ class Pins:
 
     @classmethod
     def load(cls, path: Path = PINS_FILE) -> "Pins":
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        return cls(refs={str(k): str(v) for k, v in (data.get("refs") or {}).items()})
+        from .isolation import Origin
+        from .problems import InputError, Problem
+        from .yamlsource import locate, parse, read_text
+
+        root, data = parse(read_text(Path(path)), str(path))
+        refs = data.get("refs") if isinstance(data, dict) else None
+        if not isinstance(refs, dict) or not all(isinstance(v, (str, int)) and not isinstance(v, bool)
+                                                 for v in refs.values()):
+            raise InputError([Problem("a pins file is a mapping `refs:` of repository name to a branch, tag "
+                                      "or commit (e.g. `refs: {default: staging}`); fix it",
+                                      origin=locate(root, str(path), "refs"))])
+        return cls(refs={str(k): str(v) for k, v in refs.items()})
 
     def ref(self, repo: str) -> str:
         return self.refs.get(repo, self.refs.get("default", "staging"))
@@ -109,6 +126,13 @@ def update_workdir(dest: Path, pins: Pins | None = None) -> dict[str, str]:
         raise WorkdirError(f"uncommitted files ({listed}); undo the FlexOS rewriting with `flexui workdir "
                            "clean` and commit or stash your own changes first")
     for repo in repos:
+        if repo.head.is_detached and not _on_a_ref(repo):
+            commit = repo.head.commit
+            raise WorkdirError(
+                f"{repo.working_dir}: your commit {commit.hexsha[:12]} ({commit.summary!r}) is on no branch and "
+                f"moving to the pin would orphan it; keep it first: git -C {repo.working_dir} switch -c "
+                "my-work, then run update again; nothing was moved")
+    for repo in repos:
         try:
             repo.remotes.origin.fetch()
         except git.GitCommandError as e:
@@ -124,6 +148,15 @@ def update_workdir(dest: Path, pins: Pins | None = None) -> dict[str, str]:
             raise WorkdirError(f"cannot check out {ref} in {repo.working_dir}: {_git_reason(e)}") from None
         moved[repo.working_dir] = repo.head.commit.hexsha
     return moved
+
+
+def _on_a_ref(repo: git.Repo) -> bool:
+    """Is HEAD's commit reachable from a branch, a remote branch or a tag (so moving away loses nothing)?"""
+    try:
+        return bool(repo.git.for_each_ref("--contains", "HEAD", "--count=1", "refs/heads", "refs/remotes",
+                                          "refs/tags").strip())
+    except git.GitCommandError:
+        return False
 
 
 def git_repos(workdir: Path) -> list[Path]:
@@ -147,8 +180,18 @@ def _dirty_files(repo: git.Repo) -> list[str]:
     return sorted(f for f in files if f not in CONFIGURATION and not f.startswith(BUILD_OUTPUT))
 
 
+ABSENT = "absent"
+
+
 def _digest(path: Path) -> str:
-    return hashlib.sha1(path.read_bytes()).hexdigest() if path.is_file() else "absent"
+    """The git blob id of the file's content (what the index and commits hold), or ABSENT."""
+    if path.is_symlink():
+        data = os.readlink(path).encode("utf-8", "surrogateescape")
+    elif path.is_file():
+        data = path.read_bytes()
+    else:
+        return ABSENT
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
 @dataclass
@@ -170,14 +213,65 @@ def snapshot(repos: list[Path]) -> dict[str, RepoState]:
     return {str(p): RepoState.of(p) for p in repos}
 
 
-def rewritten_between(before: dict[str, RepoState], after: dict[str, RepoState]) -> dict[str, list[str]]:
-    """Files clean before the build and changed after it: the toolchain's rewriting."""
-    out = {}
+Rewriting = dict[str, dict[str, str | None]]  # repository -> file -> blob id the toolchain left (None: unknown)
+
+
+def rewritten_between(before: dict[str, RepoState], after: dict[str, RepoState],
+                      earlier: Rewriting | None = None) -> Rewriting:
+    """The toolchain's rewriting after a build, with what it left in each file.
+
+    A file clean before the build and changed after it is the toolchain's; so
+    is one that held only an earlier build's recorded rewriting. A recorded
+    file the user edited in between keeps its old record: cleaning will see
+    the edit and leave it to the user.
+    """
+    earlier = earlier or {}
+    out: Rewriting = {}
     for path, state in after.items():
         old = before.get(path, RepoState(path, state.commit)).dirty
-        changed = sorted(f for f in state.dirty if f not in old)
-        if changed:
-            out[path] = changed
+        prior = earlier.get(path, {})
+        files: dict[str, str | None] = {}
+        for f in sorted({*state.dirty, *prior}):
+            if f not in old:
+                if f in state.dirty:
+                    files[f] = state.dirty[f]
+            elif f in prior:
+                files[f] = state.dirty.get(f, ABSENT) if old[f] == prior[f] else prior[f]
+        if files:
+            out[path] = files
+    return out
+
+
+class RecordError(WorkdirError):
+    """A rewriting record that cannot be trusted to say what to reset."""
+
+
+def parse_rewriting(data: object, record: str, repos: list[Path], workdir: Path) -> Rewriting:
+    """A loaded rewriting record, checked: known repositories, paths inside them (no `..`, no absolute)."""
+    if not isinstance(data, dict):
+        raise RecordError(f"{record}: not a rewriting record (a JSON object of repositories); "
+                          "remove it and rebuild")
+    known = {Path(p).resolve(): Path(p) for p in repos}
+    out: Rewriting = {}
+    for key, files in data.items():
+        repo = Path(key) if Path(key).is_absolute() else Path(workdir) / key
+        if repo.resolve() not in known:
+            raise RecordError(f"{record}: names {key}, which is not a repository of {workdir}; "
+                              "remove the record and reset that repository by hand")
+        entries = {f: None for f in files} if isinstance(files, list) else files
+        if not isinstance(entries, dict):
+            raise RecordError(f"{record}: the entry of {key} is not a list or object of files; remove the record")
+        root = repo.resolve()
+        checked: dict[str, str | None] = {}
+        for f, digest in entries.items():
+            parts = Path(str(f)).parts
+            inside = os.path.realpath(root / str(f))
+            if (not isinstance(f, str) or not f or Path(f).is_absolute() or ".." in parts or ".git" in parts
+                    or not (inside == str(root) or inside.startswith(str(root) + os.sep))):
+                raise RecordError(f"{record}: {f!r} is not a path inside {key}; flexui resets nothing "
+                                  "outside its repositories: remove the record")
+            checked[f] = digest if isinstance(digest, str) else None
+        out[str(known[root])] = checked
     return out
 
 
@@ -188,14 +282,39 @@ class ResetReport:
     kept: dict[str, list[str]] = field(default_factory=dict)
 
 
-def reset_rewriting(repos: list[Path], rewritten: dict[str, list[str]], *, stash: bool = False,
+def _index_blob(repo: git.Repo, f: str) -> str:
+    entry = repo.index.entries.get((f, 0))
+    return entry.hexsha if entry is not None else ABSENT
+
+
+def _head_blob(repo: git.Repo, f: str) -> str:
+    try:
+        return (repo.head.commit.tree / f).hexsha
+    except (KeyError, ValueError):
+        return ABSENT
+
+
+def still_rewritten(repo: git.Repo, f: str, left: str | None) -> bool:
+    """Does `f` hold exactly what the toolchain left (work tree, and index unless it holds the commit)?"""
+    if left is None:
+        return False
+    return (_digest(Path(repo.working_dir) / f) == left
+            and _index_blob(repo, f) in {left, _head_blob(repo, f)})
+
+
+def reset_rewriting(repos: list[Path], rewritten: Rewriting, *, stash: bool = False,
                     keep: bool = False) -> ResetReport:
     """Undo the toolchain's rewriting; user changes stop the reset unless stashed or kept."""
-    user = {}
+    user, own_files = {}, {}
     for path in repos:
         repo = git.Repo(path)
-        own = set(rewritten.get(str(path), []))
-        theirs = [f for f in _dirty_files(repo) if f not in own]
+        recorded = rewritten.get(str(path), {})
+        if isinstance(recorded, list):
+            recorded = {f: None for f in recorded}
+        dirty = _dirty_files(repo)
+        own = [f for f in dirty if f in recorded and still_rewritten(repo, f, recorded[f])]
+        own_files[str(path)] = own
+        theirs = [f for f in dirty if f not in own]
         if theirs:
             user[str(path)] = theirs
     if user and not (stash or keep):
@@ -209,13 +328,14 @@ def reset_rewriting(repos: list[Path], rewritten: dict[str, list[str]], *, stash
             report.stashed[str(path)] = message
         elif str(path) in user:
             report.kept[str(path)] = user[str(path)]
-        own = rewritten.get(str(path), [])
+        own = own_files[str(path)]
         tracked = {item.path for item in repo.tree().traverse()}
         restore = [f for f in own if f in tracked]
         if restore:
             repo.git.checkout("HEAD", "--", *restore)
         for f in own:
             if f not in tracked:
+                repo.git.rm("--cached", "--quiet", "--ignore-unmatch", "--", f)
                 (Path(path) / f).unlink(missing_ok=True)
         if own:
             report.reset[str(path)] = list(own)
