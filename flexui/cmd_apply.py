@@ -30,7 +30,7 @@ from flexui.model.kraftyaml import KraftFile, load_kraft, parse_kraft
 from flexui.model.preset_compare import mechanism_label
 from flexui.model.presets import Preset, find_preset, load_preset, preset_problems
 from flexui.model.problems import InputError, Problem
-from flexui.model.tree import Workdir, load_kconfig, locate
+from flexui.model.tree import Workdir, app_library_names, load_kconfig, locate
 from flexui.model.userdirs import user_presets_dir
 from flexui.model.validation import validate
 from flexui.model.yamlsource import locate as locate_in_yaml
@@ -110,7 +110,8 @@ def plan_apply(preset_ref: str, *, app: Path | None = None, tree: Path | None = 
                  if p.message not in seen]
     _stop_on_errors(problems)
 
-    loaded = load_kconfig(wd, app_dir, read_config=True)
+    loaded = load_kconfig(wd, app_dir, read_config=True,
+                          libraries=app_library_names(app_dir, kraft.data))
     problems += loaded.problems
     _stop_on_errors(problems)
     assignments, sources = _requested(kraft, source, source_root, preset)

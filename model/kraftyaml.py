@@ -108,7 +108,7 @@ class KraftFile:
         anchor = "compartments" if "compartments" in data else "libraries"
         return IsolationConfig(
             compartments=compartments, libraries=libraries,
-            shared_stacks=_shared_stacks(kconfig, comps_data), dss=kconfig.get(DSS) == "y",
+            shared_stacks=_shared_stacks(kconfig), dss=kconfig.get(DSS) == "y",
             heap_size=_heap_size(kconfig),
             origin=locate(root, file, anchor, key=True) if anchor in data else Origin(file))
 
@@ -314,22 +314,13 @@ def kconfig_items(kconfig: object) -> list[tuple[str, str]]:
     return items
 
 
-def _shared_stacks(kconfig: dict[str, str], comps: list) -> bool:
-    """Kconfig's gate choice when written, else any MPK compartment's `noisolstack`.
+def _shared_stacks(kconfig: dict[str, str]) -> bool:
+    """The MPK gate type kraft.yaml's Kconfig gives (private stacks unless it says shared).
 
-    With mixed `noisolstack` values the weaker (shared) is assumed, so flexui
-    never claims more isolation than the file may give.
+    `noisolstack` is read by kraft's intel-pku driver and then ignored, so it
+    says nothing about the gates.
     """
-    if kconfig.get(SHARED_STACKS) == "y":
-        return True
-    if kconfig.get(PRIVATE_STACKS) == "y":
-        return False
-    for entry in comps:
-        if isinstance(entry, dict):
-            driver, options = _mechanism(entry.get("mechanism"))
-            if driver == "intel-pku" and options.get("noisolstack") is True:
-                return True
-    return False
+    return kconfig.get(SHARED_STACKS) == "y" and kconfig.get(PRIVATE_STACKS) != "y"
 
 
 def _heap_size(kconfig: dict[str, str]) -> int | None:
@@ -426,16 +417,12 @@ def _align_kconfig(doc: dict, iso: IsolationConfig) -> None:
         _set_kconfig(doc, DSS, "y" if iso.dss else "n")
     if iso.heap_size != _heap_size(kconfig):
         _set_kconfig(doc, HEAP_SIZE, None if iso.heap_size is None else str(iso.heap_size))
-    comps = doc.get("compartments") if isinstance(doc.get("compartments"), list) else []
-    if iso.shared_stacks != _shared_stacks(kconfig, comps):
-        for sym, on in ((SHARED_STACKS, iso.shared_stacks), (PRIVATE_STACKS, not iso.shared_stacks)):
-            if sym in kconfig:
-                _set_kconfig(doc, sym, "y" if on else "n")
-        for entry in comps:
-            mech = entry.get("mechanism")
-            if isinstance(mech, dict) and mech.get("driver") == "intel-pku" and (
-                    iso.shared_stacks or "noisolstack" in mech):
-                mech["noisolstack"] = iso.shared_stacks
+    if iso.shared_stacks != _shared_stacks(kconfig):
+        if iso.shared_stacks:
+            _set_kconfig(doc, PRIVATE_STACKS, None)
+            _set_kconfig(doc, SHARED_STACKS, "y")
+        else:
+            _set_kconfig(doc, SHARED_STACKS, None)
     if iso.compartments and any(sym in kconfig for sym in DRIVER_SYMBOLS.values()):
         chosen = DRIVER_SYMBOLS.get(iso.driver)
         for sym in DRIVER_SYMBOLS.values():

@@ -17,16 +17,17 @@ from typing import Callable, TypeVar
 import kconfiglib
 
 from . import kconfig_state as ks
-from .apply import (Assignment, Refusal, apply_assignments, derive_assignments, make_variables,
-                    make_vars_text, target_assignments)
+from .apply import (Refusal, apply_assignments, derive_assignments, make_variables,
+                    make_vars_text)
 from .atomic import write_all_atomic
 from .dotconfig import config_text, read_assignments, write_min_config
 from .history import History
 from .isolation import IsolationConfig
+from .kraft_configure import Disagreement, configure, disagreements
 from .kraftyaml import KraftFile, load_kraft
 from .presets import Preset
 from .problems import Problem
-from .tree import LoadedKconfig, Workdir, load_kconfig, locate
+from .tree import LoadedKconfig, Workdir, app_library_names, load_kconfig, locate
 from .validation import validate
 
 T = TypeVar("T")
@@ -64,6 +65,7 @@ class Session:
     _saved_values: dict[str, str] = field(default_factory=dict)
     _baseline_values: dict[str, str] = field(default_factory=dict)
     startup_refusals: list[Refusal] = field(default_factory=list)
+    _disagreements: tuple[object, list[Disagreement]] | None = None
 
     # -- construction -------------------------------------------------------
     @classmethod
@@ -71,9 +73,12 @@ class Session:
              build_dir: Path | None = None) -> "Session":
         """Open an app: its kraft.yaml (if any) and its .config (if any)."""
         wd = workdir or locate()
-        loaded = load_kconfig(wd, Path(app_dir), build_dir=build_dir)
         kraft_path = Path(app_dir) / "kraft.yaml"
-        return cls.from_loaded(loaded, load_kraft(kraft_path) if kraft_path.exists() else None)
+        kraft = load_kraft(kraft_path) if kraft_path.exists() else None
+        loaded = load_kconfig(wd, Path(app_dir), build_dir=build_dir,
+                              libraries=app_library_names(Path(app_dir),
+                                                          kraft.data if kraft else None))
+        return cls.from_loaded(loaded, kraft)
 
     @classmethod
     def from_loaded(cls, loaded: LoadedKconfig, kraft: KraftFile | None = None) -> "Session":
@@ -81,27 +86,32 @@ class Session:
         iso = kraft.isolation() if kraft else IsolationConfig()
         session = cls(loaded=loaded, kraft=kraft, iso=iso)
         session._read_hardening()
-        fresh = not loaded.config_path.exists()
-        if not fresh:
-            session._mark_saved()
-        session._configure(fresh=fresh)
-        if fresh:
-            session._mark_saved()
+        session._configure(fresh=not loaded.config_path.exists())
+        session._mark_saved()
         session._baseline_values = ks.values(session.kconf)
         return session
 
     def _configure(self, fresh: bool) -> None:
-        """What `kraft configure` does: kraft.yaml's values on a new .config,
-        and the layout's derived symbols always. Where an existing .config
-        disagrees with kraft.yaml, the difference shows as unsaved changes."""
-        assignments: list[Assignment] = []
-        if fresh and self.kraft is not None:
-            assignments += [Assignment(name.removeprefix("CONFIG_"), value, "kraft.yaml")
-                            for name, value in self.kraft.kconfig().items()]
-            assignments += target_assignments(self.kraft.data.get("targets"))
-        if self.iso.compartments:
-            assignments += derive_assignments(self.iso, self.workdir.libraries())
-        self.startup_refusals = apply_assignments(self.kconf, assignments)
+        """A new app gets what `kraft configure` gives; an existing .config is the
+        user's and stays as it is (see `kraft_disagreements`). The layout then
+        follows the Kconfig's backend, gate type and DSS."""
+        if fresh:
+            self.startup_refusals = configure(self.kconf, self.kraft, self.workdir)
+        self._sync_iso_from_kconfig()
+
+    def kraft_disagreements(self) -> list[Disagreement]:
+        """Where `kraft configure` would change a value kraft.yaml names."""
+        key = (id(self.kraft), ks.capture(self.kconf))
+        if self._disagreements is None or self._disagreements[0] != key:
+            self._disagreements = (key, disagreements(self.kconf, self.kraft, self.workdir))
+        return self._disagreements[1]
+
+    def take_kraft_side(self) -> list[ks.SymbolChange]:
+        """Rebuild the Kconfig values as `kraft configure` would (one undoable step)."""
+        refusals: list[Refusal] = []
+        return self._edit("take kraft.yaml's side (as kraft configure)",
+                          lambda: refusals.extend(configure(self.kconf, self.kraft, self.workdir)),
+                          refusals=refusals)
 
     # -- accessors ----------------------------------------------------------
     @property
@@ -129,7 +139,10 @@ class Session:
     def problems(self) -> list[Problem]:
         kconfig = {s.name: s.str_value for s in self.kconf.unique_defined_syms
                    if s.name.startswith("LIB")}
-        return validate(self.iso, available=self.workdir.libraries(), kconfig=kconfig)
+        problems = validate(self.iso, available=self.workdir.libraries(), kconfig=kconfig)
+        return problems + [Problem(f"{d}; take kraft.yaml's side with K on the Kconfig screen",
+                                   subject=d.symbol, origin=d.origin, severity="warning")
+                           for d in self.kraft_disagreements()]
 
     # -- observers ----------------------------------------------------------
     def subscribe(self, listener: Callable[[SessionEvent], None]) -> Callable[[], None]:

@@ -18,7 +18,7 @@ import subprocess
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import kconfiglib
 
@@ -32,6 +32,8 @@ _ADDLIB = re.compile(r"addlib(?:_s)?\s*,\s*(lib[\w-]+)\s*(?:,\s*\$\(CONFIG_(\w+)
 _CONFIG_DECL = re.compile(r"^\s*(?:menu)?config\s+(LIB\w+)", re.M)
 _LOCATED = re.compile(r"^(?:warning: )?(.+?):(\d+): (?:error: |warning: )?(.*)$", re.S)
 _EXCLUDED_PLATS = {"common", "drivers"}
+_MAKE_LIBS = re.compile(r"^\s*LIBS\s*[:+]?=(.*)$", re.M)
+_MAKE_REF = re.compile(r"\$[({]\w+[)}]")
 
 
 class TreeError(UserError):
@@ -80,16 +82,51 @@ class Workdir:
             self._cache["libs"] = found
         return self._cache["libs"]
 
-    def external_lib_dirs(self) -> list[Path]:
+    def external_lib_dirs(self, names: Sequence[str] | None = None) -> list[Path]:
+        """The external libraries Kconfig sees: `names` in that order, or every one."""
         if self.libs is None or not self.libs.is_dir():
             return []
-        return sorted(p for p in self.libs.iterdir() if (p / "Config.uk").is_file())
+        if names is None:
+            return sorted(p for p in self.libs.iterdir() if (p / "Config.uk").is_file())
+        return [self.libs / n for n in dict.fromkeys(names) if (self.libs / n / "Config.uk").is_file()]
 
     def app_dirs(self) -> list[Path]:
         if self.apps is None or not self.apps.is_dir():
             return []
         return sorted(p for p in self.apps.iterdir() if p.is_dir() and (
             (p / "kraft.yaml").is_file() or (p / "Makefile").is_file()))
+
+
+def app_library_names(app_dir: Path, kraft_data: object = None) -> list[str] | None:
+    """The external libraries the app builds with, in its order; None when it names none.
+
+    kraft passes kraft.yaml's non-core `libraries` to make as `L=`; a plain-make
+    app lists them in its Makefile's `LIBS :=`. `kraft_data` is the kraft.yaml
+    document when the caller has it (read from `app_dir` otherwise).
+    """
+    app_dir = Path(app_dir)
+    if kraft_data is None and (app_dir / "kraft.yaml").is_file():
+        kraft_data = _safe_yaml(app_dir / "kraft.yaml")
+    libs = kraft_data.get("libraries") if isinstance(kraft_data, dict) else None
+    if isinstance(libs, dict):
+        return [str(name) for name, entry in libs.items()
+                if not (isinstance(entry, dict) and entry.get("is_core") is True)]
+    makefile = app_dir / "Makefile"
+    if makefile.is_file():
+        found = _MAKE_LIBS.findall(makefile.read_text(errors="replace"))
+        if found:
+            return [Path(_MAKE_REF.sub("", entry).rstrip("/")).name
+                    for line in found for entry in line.split(":") if entry.strip()]
+    return None
+
+
+def _safe_yaml(path: Path) -> object:
+    import yaml
+
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8", errors="replace"))
+    except yaml.YAMLError:
+        return None
 
 
 def _is_core_tree(path: Path) -> bool:
@@ -153,15 +190,19 @@ def default_build_dir(wd: Workdir, app_dir: Path) -> Path:
     return cache_dir() / "kconfig" / key[:16]
 
 
-def kconfig_env(wd: Workdir, app_dir: Path, build_dir: Path) -> dict[str, str]:
-    """The variables Unikraft's Makefile exports to Kconfig (COMMON_CONFIG_ENV)."""
+def kconfig_env(wd: Workdir, app_dir: Path, build_dir: Path,
+                libraries: Sequence[str] | None = None) -> dict[str, str]:
+    """The variables Unikraft's Makefile exports to Kconfig (COMMON_CONFIG_ENV).
+
+    `libraries` are the external libraries passed as `L=` (None: every one of libs/).
+    """
     base, app = wd.unikraft.resolve(), Path(app_dir).resolve()
     kconfig_dir = build_dir / "kconfig"
     plat = base / "plat"
     plats = [p for p in sorted(plat.iterdir()) if p.is_dir() and p.name not in _EXCLUDED_PLATS] \
         if plat.is_dir() else []
     core_libs = [p for p in sorted((base / "lib").iterdir()) if p.is_dir()]
-    lib_dirs = [*core_libs, base / "lib", *wd.external_lib_dirs()]
+    lib_dirs = [*core_libs, base / "lib", *wd.external_lib_dirs(libraries)]
     app_kconfig_dir = app if (app / "Config.uk").is_file() else build_dir / "noapp"
     fullversion, codename = _version(base)
     return {
@@ -201,7 +242,11 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 
 
 def _prepare_build_dir(env: dict[str, str]) -> None:
-    """Fresh generated files each load: the script only ever appends to them."""
+    """Fresh generated files each load: the script only ever appends to them.
+
+    An app without Config.uk makes the script print nothing, which the C tool
+    sources as nothing at all; kconfiglib needs a file, so it gets an empty one.
+    """
     kconfig_dir = Path(env["KCONFIG_LIB_IN"]).parent
     kconfig_dir.mkdir(parents=True, exist_ok=True)
     for name in ("libs.uk", "plat.uk"):
@@ -209,15 +254,16 @@ def _prepare_build_dir(env: dict[str, str]) -> None:
     noapp = Path(env["BUILD_DIR"]) / "noapp"
     if env["KCONFIG_APP_DIR"] == str(noapp):
         noapp.mkdir(exist_ok=True)
-        (noapp / "Config.uk").write_text("comment \"This app has no options of its own\"\n")
+        (noapp / "Config.uk").write_text("")
 
 
-def _problem(text: str, fallback: str) -> Problem:
+def _problem(text: str, fallback: str, severity: str = "error") -> Problem:
     first = " ".join(text.strip().split())
     match = _LOCATED.match(first)
     if match:
-        return Problem(match.group(3), origin=Origin(match.group(1), int(match.group(2))))
-    return Problem(first, origin=Origin(fallback))
+        return Problem(match.group(3), origin=Origin(match.group(1), int(match.group(2))),
+                       severity=severity)
+    return Problem(first, origin=Origin(fallback), severity=severity)
 
 
 @dataclass
@@ -228,18 +274,25 @@ class LoadedKconfig:
     config_path: Path
     problems: list[Problem] = field(default_factory=list)
     build_dir: Path | None = None
+    libraries: tuple[str, ...] | None = None  # the external libraries Kconfig saw (None: all)
 
 
 def load_kconfig(wd: Workdir, app_dir: Path, *, build_dir: Path | None = None,
-                 read_config: bool = True) -> LoadedKconfig:
+                 read_config: bool = True,
+                 libraries: Sequence[str] | None = None) -> LoadedKconfig:
     """Parse the tree's Kconfig for `app_dir` and read its `.config` if present.
 
-    Kconfig errors raise TreeError (`file:line: message`); problems in the
-    `.config` (garbage lines, unknown symbols) come back as `problems`.
+    Kconfig sees the external libraries `libraries` (default: the app's own,
+    see `app_library_names`; every one of libs/ for an app that names none).
+    Kconfig errors raise TreeError (`file:line: message`); kconfiglib's
+    warnings (about the Kconfig files or the `.config`: garbage lines, unknown
+    symbols) come back as warning `problems`, as the C tool builds anyway.
     """
     app_dir = Path(app_dir).resolve()
     build_dir = Path(build_dir) if build_dir is not None else default_build_dir(wd, app_dir)
-    env = kconfig_env(wd, app_dir, build_dir)
+    if libraries is None:
+        libraries = app_library_names(app_dir)
+    env = kconfig_env(wd, app_dir, build_dir, libraries)
     _prepare_build_dir(env)
     top = wd.unikraft / "Config.uk"
     with _environment({**env, "KCONFIG_FUNCTIONS": FAST_SHELL}):
@@ -250,7 +303,7 @@ def load_kconfig(wd: Workdir, app_dir: Path, *, build_dir: Path | None = None,
         except OSError as e:
             raise TreeError(f"{e.filename or top}: {e.strerror}; check the tree is complete") from None
         config_path = app_dir / ".config"
-        problems = [_problem(w, str(top)) for w in kconf.warnings]
+        problems = [_problem(w, str(top), "warning") for w in kconf.warnings]
         if read_config and (config_path.exists() or config_path.is_symlink()):
             kconf.warnings.clear()
             kconf.warn_assign_undef = True
@@ -262,5 +315,6 @@ def load_kconfig(wd: Workdir, app_dir: Path, *, build_dir: Path | None = None,
             except (OSError, UnicodeDecodeError) as e:
                 problems.append(Problem(f"cannot read: {e}; fix or remove the file",
                                         origin=Origin(str(config_path))))
-            problems += [_problem(w, str(config_path)) for w in kconf.warnings]
-    return LoadedKconfig(kconf, wd, app_dir, config_path, problems, build_dir)
+            problems += [_problem(w, str(config_path), "warning") for w in kconf.warnings]
+    return LoadedKconfig(kconf, wd, app_dir, config_path, problems, build_dir,
+                         None if libraries is None else tuple(libraries))

@@ -109,12 +109,7 @@ def _placement_problems(iso: IsolationConfig) -> list[Problem]:
                 f"declared{did_you_mean(lib.compartment, declared)}; {use}declare "
                 f"{lib.compartment} under `compartments`", subject=lib.name, origin=_at(lib, iso)))
 
-    for c in iso.compartments:
-        if not c.default and not iso.members(c.name):
-            problems.append(Problem(
-                f"compartment {c.name} is declared but no library is placed in it; place one there "
-                f"(`compartment: {c.name}`) or remove the compartment", subject=c.name,
-                origin=_at(c, iso)))
+    problems += _unused_compartment_problems(iso)
 
     default = iso.default_compartment
     for group in COUPLED_LIBRARIES:
@@ -137,6 +132,30 @@ def _placement_problems(iso: IsolationConfig) -> list[Problem]:
             f"{' and '.join(sorted(group))} must share a compartment (FlexOS keeps them together), "
             f"but {moved} is in {target}: {'; '.join(parts)}",
             subject=moved, origin=_at(iso.libraries[moved], iso)))
+    return problems
+
+
+def _unused_compartment_problems(iso: IsolationConfig) -> list[Problem]:
+    """kraft drops a declared compartment no library uses and builds without it;
+    it stops ("Invalid compartment list") only when a used compartment comes
+    after the last unused one, a hole in the numbering."""
+    used = [c.default or bool(iso.members(c.name)) for c in iso.compartments]
+    unused = [i for i, u in enumerate(used) if not u]
+    problems: list[Problem] = []
+    hole = next((iso.compartments[j].name for j in range(unused[-1] + 1, len(used)) if used[j]),
+                None) if unused else None
+    for i in unused:
+        c = iso.compartments[i]
+        if hole is not None and i == unused[-1]:
+            problems.append(Problem(
+                f"compartment {c.name} is declared but no library is placed in it, while {hole} "
+                f"after it is used: kraft refuses such a hole (\"Invalid compartment list\"); "
+                f"place a library in {c.name} or remove it", subject=c.name, origin=_at(c, iso)))
+        else:
+            problems.append(Problem(
+                f"compartment {c.name} is declared but no library is placed in it; kraft ignores it "
+                f"and builds without it (place a library there with `compartment: {c.name}`, or "
+                "remove it)", subject=c.name, origin=_at(c, iso), severity="warning"))
     return problems
 
 

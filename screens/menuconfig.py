@@ -82,6 +82,7 @@ class MenuconfigScreen(SessionScreen):
         Binding("question_mark", "info", "Info"),
         Binding("w", "why_not", "Why?"),
         Binding("D", "diff", "Diff"),
+        Binding("K", "take_kraft_side", "Take kraft.yaml's side", show=False),
         Binding("u", "undo", "Undo"),
         Binding("ctrl+r", "redo", "Redo", show=False),
         Binding("b", "back", "Back from jump", show=False),
@@ -123,6 +124,12 @@ class MenuconfigScreen(SessionScreen):
         for problem in getattr(self.session.loaded, "problems", ()):
             self.notify(str(problem), title="Problem in the input", severity="warning",
                         timeout=15)
+        disagreements = self.session.kraft_disagreements()
+        if disagreements:
+            shown = "; ".join(str(d) for d in disagreements[:3])
+            more = f" (and {len(disagreements) - 3} more)" if len(disagreements) > 3 else ""
+            self.notify(f"{shown}{more}. K takes kraft.yaml's side, as kraft configure would",
+                        title="kraft.yaml disagrees with .config", severity="warning", timeout=20)
 
     def refresh_from_session(self, event: SessionEvent | None) -> None:
         if self.nav is None or not self.is_mounted:
@@ -319,6 +326,14 @@ class MenuconfigScreen(SessionScreen):
 
     def action_diff(self) -> None:
         self.app.push_screen(DiffDialog())
+
+    def action_take_kraft_side(self) -> None:
+        if not self.session.kraft_disagreements():
+            self.notify("kraft.yaml and .config agree", timeout=3)
+            return
+        changes = self.session.take_kraft_side()
+        self.notify(f"Took kraft.yaml's side (as kraft configure): {len(changes)} values changed "
+                    "(u undoes)", timeout=6)
 
     # -- modes ------------------------------------------------------------------------
     def action_show_all(self) -> None:

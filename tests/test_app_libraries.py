@@ -30,7 +30,11 @@ def test_every_kraft_yaml_library_is_listed_in_file_order_with_core_ones_flagged
     assert {lib.name for lib in libs if lib.is_core} == {"uksched", "ukschedcoop"}
 
 
-def test_a_library_enabled_in_kconfig_but_absent_from_kraft_yaml_is_listed_too(session):
+def test_an_app_naming_no_library_sees_them_all_and_lists_those_it_enables(tmp_path):
+    app = tmp_path / "apps" / "bare"
+    app.mkdir(parents=True)
+    (app / "kraft.yaml").write_text("specification: '0.6'\nname: bare\n", encoding="utf-8")
+    session = Session.open(app, workdir=locate(), build_dir=tmp_path / "kbuild")
     assert "iperf" not in by_name(session)
     session.set_many({"LIBIPERF": "y"}, "enable iperf")
     iperf = by_name(session)["iperf"]

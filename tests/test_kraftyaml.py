@@ -133,11 +133,17 @@ def test_isolation_reads_compartments_libraries_and_lines(tmp_path):
     assert str(iso.origin) == f"{path}:16"
 
 
-def test_shared_stacks_come_from_noisolstack_or_the_gate_choice(tmp_path):
+def test_noisolstack_does_nothing_the_gate_type_comes_from_kconfig(tmp_path):
+    text = APP.replace("noisolstack: false", "noisolstack: true")
+    assert not load_kraft(write(tmp_path, text)).isolation().shared_stacks
+    chosen = text.replace("- CONFIG_LIBFLEXOS=y", "- CONFIG_LIBFLEXOS_GATE_INTELPKU_SHARED_STACKS=y")
+    assert load_kraft(write(tmp_path, chosen)).isolation().shared_stacks
+
+
+def test_a_round_trip_keeps_noisolstack_as_written(tmp_path):
     text = APP.replace("noisolstack: false\n    colour", "noisolstack: true\n    colour")
-    assert load_kraft(write(tmp_path, text)).isolation().shared_stacks
-    chosen = text.replace("- CONFIG_LIBFLEXOS=y", "- CONFIG_LIBFLEXOS_GATE_INTELPKU_PRIVATE_STACKS=y")
-    assert not load_kraft(write(tmp_path, chosen)).isolation().shared_stacks
+    kf = load_kraft(write(tmp_path, text))
+    assert kf.with_isolation(kf.isolation()).dump() == text
 
 
 def test_kconfig_merges_list_and_mapping_forms(tmp_path):
@@ -217,8 +223,7 @@ def test_dss_and_driver_edits_update_the_kconfig_entries_in_place(tmp_path):
     out = kf.with_isolation(iso).dump()
     assert sorted(changed(APP, out)) == sorted([
         "-    - CONFIG_LIBFLEXOS_ENABLE_DSS=y", "+    - CONFIG_LIBFLEXOS_ENABLE_DSS=n",
-        "-      noisolstack: false", "-      noisolstack: false",
-        "+      noisolstack: true", "+      noisolstack: true"])
+        "+    - CONFIG_LIBFLEXOS_GATE_INTELPKU_SHARED_STACKS=y"])
     reread = load_kraft(write(tmp_path, out, "out.yaml")).isolation()
     assert reread.shared_stacks and not reread.dss
 

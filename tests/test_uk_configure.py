@@ -10,7 +10,8 @@ import kconfiglib
 import pytest
 
 from flexui.model import uk_configure
-from flexui.model.tree import _environment, _prepare_build_dir, kconfig_env, load_kconfig, locate
+from flexui.model.tree import (_environment, _prepare_build_dir, app_library_names, kconfig_env,
+                               load_kconfig, locate)
 from flexui.paths import embedded_tree
 
 
@@ -20,7 +21,7 @@ def trees() -> list[Path]:
 
 
 def load_with_script(wd, app: Path, build: Path) -> kconfiglib.Kconfig:
-    env = kconfig_env(wd, app, build)
+    env = kconfig_env(wd, app, build, app_library_names(app))
     _prepare_build_dir(env)
     with _environment({**env, "KCONFIG_FUNCTIONS": "no_such_module_so_the_script_runs"}):
         return kconfiglib.Kconfig(str(wd.unikraft / "Config.uk"), warn_to_stderr=False)

@@ -109,12 +109,28 @@ def test_library_in_undeclared_compartment(tmp_path):
     assert "use one of comp1, comp2 or declare comp3 under `compartments`" in problems[1].message
 
 
-def test_unused_compartment(tmp_path):
+def test_an_unused_last_compartment_is_a_warning_as_kraft_ignores_it(tmp_path):
     text = BASE.replace("libraries:", "  - name: comp3\n    mechanism: {driver: intel-pku}\nlibraries:")
     path, problems = check(tmp_path, text)
     only(problems, path, line_of(text, "name: comp3"),
-         "compartment comp3 is declared but no library is placed in it; place one there "
-         "(`compartment: comp3`) or remove the compartment")
+         "compartment comp3 is declared but no library is placed in it; kraft ignores it and builds "
+         "without it", severity="warning")
+
+
+def test_an_unused_compartment_before_a_used_one_is_the_hole_kraft_refuses(tmp_path):
+    text = BASE.replace("libraries:", "  - name: comp3\n    mechanism: {driver: intel-pku}\nlibraries:")
+    text = text.replace("lwip: {compartment: comp2}", "lwip: {compartment: comp3}")
+    path, problems = check(tmp_path, text)
+    only(problems, path, line_of(text, "name: comp2"),
+         "while comp3 after it is used: kraft refuses such a hole")
+
+
+def test_like_kraft_only_a_used_compartment_after_the_last_unused_one_is_a_hole(tmp_path):
+    text = BASE.replace("libraries:", "  - name: comp3\n    mechanism: {driver: intel-pku}\n"
+                                      "  - name: comp4\n    mechanism: {driver: intel-pku}\nlibraries:")
+    text = text.replace("lwip: {compartment: comp2}", "lwip: {compartment: comp3}")
+    path, problems = check(tmp_path, text)
+    assert [(p.subject, p.severity) for p in problems] == [("comp2", "warning"), ("comp4", "warning")]
 
 
 def test_uksched_without_ukschedcoop(tmp_path):
@@ -139,8 +155,8 @@ def test_scheduler_together_in_the_default_is_fine(tmp_path):
 
 
 def test_dss_with_shared_stacks(tmp_path):
-    text = (BASE.replace("  version: staging\n", "  version: staging\n  kconfig: [CONFIG_LIBFLEXOS_ENABLE_DSS=y]\n")
-            .replace("{driver: intel-pku}\n    default", "{driver: intel-pku, noisolstack: true}\n    default"))
+    text = BASE.replace("  version: staging\n", "  version: staging\n  kconfig: [CONFIG_LIBFLEXOS_ENABLE_DSS=y, "
+                        "CONFIG_LIBFLEXOS_GATE_INTELPKU_SHARED_STACKS=y]\n")
     path, problems = check(tmp_path, text)
     only(problems, path, line_of(text, "compartments:"),
          "DSS (Data Shadow Stacks) needs private stacks; turn off shared stacks or turn off DSS")

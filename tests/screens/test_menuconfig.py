@@ -208,6 +208,24 @@ async def test_config_with_garbage_lines_opens_with_a_message_naming_the_line(tm
         assert session.kconf.syms["LIBUKDEBUG_PRINTD"].str_value == "y"  # the good lines still load
 
 
+async def test_a_config_kraft_yaml_disagrees_with_is_kept_and_K_takes_kraft_yamls_side(tmp_path):
+    session = embedded_session(tmp_path, app="flexos-example")
+    dss = session.kconf.syms["LIBFLEXOS_ENABLE_DSS"]
+    app = FlexApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert any("CONFIG_LIBFLEXOS_ENABLE_DSS is y in .config" in m and "K takes" in m
+                   for m in messages), messages
+        assert dss.str_value == "y"
+        await pilot.press("K")
+        await pilot.pause()
+        assert dss.str_value == "n" and not session.iso.dss
+        await pilot.press("u")
+        await pilot.pause()
+        assert dss.str_value == "y"
+
+
 async def test_kconfig_syntax_error_opens_a_screen_naming_file_and_line(tmp_path):
     with pytest.raises(TreeError) as raised:
         embedded_session(tmp_path, app_kconfig='config APP_X\n\tbool "x"\n\tdepends on (\n')
