@@ -55,10 +55,11 @@ def test_libraries_know_core_membership_and_symbols():
     assert external and all(lib.symbols for lib in external)
 
 
-def test_embedded_tree_loads_without_warnings_and_writes_nothing_in_app(empty_app, tmp_path):
+def test_embedded_tree_loads_with_only_the_nginx_warning_and_writes_nothing_in_app(empty_app,
+                                                                                  tmp_path):
     env_before = dict(os.environ)
     loaded = load_kconfig(locate(), empty_app, build_dir=tmp_path / "kbuild")
-    assert loaded.problems == []
+    assert [(p.severity, "LWIP_THREADS" in p.message) for p in loaded.problems] == [("warning", True)]
     assert loaded.kconf.syms["LIBFLEXOS"].type
     assert "LIBFLEXOS_INTELPKU" in loaded.kconf.syms
     assert list(empty_app.iterdir()) == []
