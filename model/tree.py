@@ -263,7 +263,7 @@ def _problem(text: str, fallback: str, severity: str = "error") -> Problem:
     if match:
         return Problem(match.group(3), origin=Origin(match.group(1), int(match.group(2))),
                        severity=severity)
-    return Problem(first, origin=Origin(fallback), severity=severity)
+    return Problem(first.removeprefix("warning: "), origin=Origin(fallback), severity=severity)
 
 
 @dataclass

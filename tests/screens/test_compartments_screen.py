@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import yaml
-from session_app import make_app
+from session_app import make_app, sample_app_copy
 
+from flexui.app import FlexApp
+from flexui.launch import open_session
+from flexui.model.tree import locate
 from flexui.screens.compartments import CompartmentsScreen
 from flexui.screens.dialogs import NameDialog
 
@@ -132,11 +135,12 @@ async def test_validation_is_shown_next_to_the_compartment(tmp_path):
         await pilot.press("n")
         await pilot.press("enter")
         await settle(pilot)
-        await pilot.press("1")  # redis back to comp1: comp3 is left empty
+        await pilot.press("1")  # redis back to comp1: comp3 is left empty, which kraft ignores
         await settle(pilot)
         column = app.screen.query_one("#comp-comp3")
         assert "comp3" in str(column.query_one(".column-problems").render())
-        assert "problem(s) to fix" in str(app.screen.query_one("#problems").render())
+        shown = str(app.screen.query_one("#problems").render())
+        assert shown.startswith("warnings") and "kraft ignores it" in shown
 
 
 def test_snapshot_mid_drag(tmp_path, snap_compare):
@@ -195,7 +199,15 @@ async def test_rename_set_default_and_remove_by_keys_are_saved_and_the_default_s
 
 
 async def test_a_library_enabled_only_in_kconfig_sits_in_the_default_and_is_placed_when_moved(tmp_path):
-    app = make_app(tmp_path, mode="compartments")
+    # A kraft.yaml that places no library: the Makefile's LIBS say what Kconfig sees.
+    app_dir = sample_app_copy(tmp_path)
+    doc = yaml.safe_load((app_dir / "kraft.yaml").read_text())
+    names = [n for n, e in doc.pop("libraries").items() if not (e or {}).get("is_core")]
+    (app_dir / "kraft.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
+    (app_dir / "Makefile").write_text("LIBS := " + ":".join(f"$(UK_LIBS)/{n}" for n in
+                                                           [*names, "iperf"]) + "\n")
+    session, notes = open_session(app_dir, workdir=locate(), build_dir=tmp_path / "kbuild")
+    app = FlexApp(session, mode="compartments", notes=notes)
     async with app.run_test(size=SIZE) as pilot:
         app.session.set_many({"LIBIPERF": "y"}, "enable iperf")
         await settle(pilot)
