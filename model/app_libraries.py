@@ -2,7 +2,7 @@
 
 Those named in kraft.yaml, plus every external library the Kconfig enables
 (an enabled library the kraft.yaml does not place still lands somewhere: in
-the default compartment). Core libraries appear only when kraft.yaml places
+the default compartment), in the order Kconfig sees them. Core libraries appear only when kraft.yaml places
 them, as FlexOS only isolates the few core libraries a kraft.yaml names.
 """
 
@@ -30,8 +30,10 @@ def app_libraries(session: Session) -> list[AppLibrary]:
         enabled = info is None or any(syms[s].str_value != "n" for s in info.symbols if s in syms) \
             or not info.symbols
         out.append(AppLibrary(name, True, lib.is_core, enabled))
-    for name, info in sorted(infos.items()):
-        if name in session.iso.libraries or info.is_core:
+    seen = session.loaded.libraries
+    for name in seen if seen is not None else sorted(infos):
+        info = infos.get(name)
+        if info is None or name in session.iso.libraries or info.is_core:
             continue
         if any(s in syms and syms[s].str_value != "n" for s in info.symbols):
             out.append(AppLibrary(name, False, False, True))
