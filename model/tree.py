@@ -106,27 +106,30 @@ def app_library_names(app_dir: Path, kraft_data: object = None) -> list[str] | N
     """
     app_dir = Path(app_dir)
     if kraft_data is None and (app_dir / "kraft.yaml").is_file():
-        kraft_data = _safe_yaml(app_dir / "kraft.yaml")
+        kraft_data = _read_yaml(app_dir / "kraft.yaml")
     libs = kraft_data.get("libraries") if isinstance(kraft_data, dict) else None
     if isinstance(libs, dict):
         return [str(name) for name, entry in libs.items()
                 if not (isinstance(entry, dict) and entry.get("is_core") is True)]
     makefile = app_dir / "Makefile"
     if makefile.is_file():
-        found = _MAKE_LIBS.findall(makefile.read_text(errors="replace"))
+        try:
+            found = _MAKE_LIBS.findall(read_user_text(makefile))
+        except InputError:
+            found = []
         if found:
             return [Path(_MAKE_REF.sub("", entry).rstrip("/")).name
                     for line in found for entry in line.split(":") if entry.strip()]
     return None
 
 
-def _safe_yaml(path: Path) -> object:
-    import yaml
+def _read_yaml(path: Path) -> object:
+    from .yamlsource import parse, read_text
 
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8", errors="replace"))
-    except yaml.YAMLError:
-        return None
+        return parse(read_text(path), str(path))[1]
+    except InputError:
+        return None  # reported where the kraft.yaml itself is read
 
 
 def _is_core_tree(path: Path) -> bool:
