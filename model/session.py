@@ -137,10 +137,11 @@ class Session:
         return self._state() != self._saved
 
     def problems(self) -> list[Problem]:
+        """Layout problems, what loading the Kconfig and .config said, and kraft.yaml's disagreements."""
         kconfig = {s.name: s.str_value for s in self.kconf.unique_defined_syms
                    if s.name.startswith("LIB")}
         problems = validate(self.iso, available=self.workdir.libraries(), kconfig=kconfig)
-        return problems + [Problem(f"{d}; take kraft.yaml's side with K on the Kconfig screen",
+        return problems + self.loaded.problems + [Problem(f"{d}; take kraft.yaml's side with K on the Kconfig screen",
                                    subject=d.symbol, origin=d.origin, severity="warning")
                            for d in self.kraft_disagreements()]
 

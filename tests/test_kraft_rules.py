@@ -91,6 +91,12 @@ def test_a_select_of_a_choice_symbol_is_a_warning_only(tmp_path):
     assert "LWIP_THREADS" in loaded.problems[0].message
 
 
+def test_the_session_lists_the_kconfig_warning_with_its_problems(tmp_path):
+    session = open_app(tmp_path, copy_app(tmp_path, "nginx"))
+    shown = [p for p in session.problems() if "LWIP_THREADS" in p.message]
+    assert [p.severity for p in shown] == ["warning"]
+
+
 def test_apply_goes_on_over_a_kconfig_warning_and_prints_it_on_stderr(tmp_path, capsys):
     app = copy_app(tmp_path, "nginx")
     assert main(["--apply", "nginx-mpk2", "--app", str(app), "--workdir", str(TREE)]) == EXIT_OK
