@@ -46,6 +46,11 @@ class Measurement:
     higher_is_better: bool
     source: str
     note: str = ""
+    # Which build of the artifact was measured (Figure 6: its task id), and
+    # whether the paper's figure shows it. A layout built twice (compartments
+    # 2 and 3 swapped) keeps both builds; the figure shows one.
+    build: str = ""
+    plotted: bool = True
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -137,22 +142,31 @@ class BenchDB:
         return sorted({m.metric for m in self.all if m.app == app})
 
     def series(self, app: str, metric: str) -> list[Measurement]:
-        """One measurement per point (the user's where both exist)."""
+        """One measurement per point: the user's where both exist, else the build the paper plotted."""
         chosen: dict[DesignPoint, Measurement] = {}
         for m in self.all:
             if m.app == app and m.metric == metric:
-                chosen[m.point] = m
+                old = chosen.get(m.point)
+                if old is None or self._rank(m) >= self._rank(old):
+                    chosen[m.point] = m
         return list(chosen.values())
+
+    def builds(self, app: str, metric: str, point: DesignPoint) -> list[Measurement]:
+        """Every measured build of one point, the preferred one first."""
+        same = [m for m in self.all if m.app == app and m.metric == metric and m.point == point]
+        return sorted(reversed(same), key=self._rank, reverse=True)  # latest first among equals
 
     def points(self, app: str, metric: str) -> list[DesignPoint]:
         """The configurations measured for this app and metric, shipped or the user's."""
         return [m.point for m in self.series(app, metric)]
 
     def lookup(self, app: str, metric: str, point: DesignPoint) -> Measurement | None:
-        for m in reversed(self.all):
-            if m.app == app and m.metric == metric and m.point == point:
-                return m
-        return None
+        builds = self.builds(app, metric, point)
+        return builds[0] if builds else None
+
+    def _rank(self, m: Measurement) -> int:
+        """The user's own measurement first, then the build the paper plotted, then its twin."""
+        return 2 if m in self.user else int(m.plotted)
 
     def libraries(self, app: str) -> frozenset[str]:
         """The libraries the app's measurements place: the space they describe."""

@@ -79,3 +79,13 @@ def test_headless_commands_never_import_textual():
             "print(rc, [m for m in sys.modules if m.split('.')[0] == 'textual'])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "0 []"
+
+
+def test_paper_order_at_680k_keeps_the_three_compartment_layout_the_figure_shows_at_693k(capsys):
+    assert main(["explore", "--app", "redis", "--metric", "GET", "--budget", "680k", "--order", "paper",
+                 "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)["answer"]
+    three = [row for row in answer if row["configuration"].count("|") == 2]
+    assert [row["configuration"] for row in three] == [
+        "lwip|newlib,pthread-embedded,redis,tlsf|uksched,ukschedcoop;;mpk-dss"]
+    assert round(three[0]["value"], 1) == 693500.0
