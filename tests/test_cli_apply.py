@@ -81,7 +81,8 @@ def test_every_shipped_preset_applies_and_reads_back(tmp_path, preset_path, caps
     for a in derive_assignments(preset.isolation, libraries):
         assert kconf.syms[a.symbol].str_value == a.value, a
     for name, value in preset.kconfig.items():
-        assert kconf.syms[name.removeprefix("CONFIG_")].str_value == value
+        unquoted = value[1:-1] if len(value) > 1 and value[0] == value[-1] == '"' else value
+        assert kconf.syms[name.removeprefix("CONFIG_")].str_value == unquoted, name
 
 
 def test_applying_twice_changes_nothing_the_second_time(tmp_path, capsys):
@@ -138,7 +139,7 @@ def test_kconfig_refusal_is_reported_at_the_preset_line(tmp_path, capsys):
     before = snapshot(app)
     # Data Shadow Stacks' gate options exist only with private stacks: refuse, say why.
     text = REDIS_PRESET.replace("stacks: private, dss: true", "stacks: shared, dss: false") + \
-        "kconfig:\n  CONFIG_LIBFLEXOS_GATE_INTELPKU_DBG: y\n"
+        "  - CONFIG_LIBFLEXOS_GATE_INTELPKU_DBG=y\n"
     text = text.replace("driver: intel-pku", "driver: vmept").replace(
         "    tlsf: {compartment: comp1}\n", "")
     text = text.replace("stacks: shared, dss: false", "stacks: private, dss: false")
@@ -147,7 +148,7 @@ def test_kconfig_refusal_is_reported_at_the_preset_line(tmp_path, capsys):
     assert apply(str(preset), "--app", str(app)) == EXIT_INVALID
 
     err = capsys.readouterr().err
-    line = text.splitlines().index("  CONFIG_LIBFLEXOS_GATE_INTELPKU_DBG: y") + 1
+    line = text.splitlines().index("  - CONFIG_LIBFLEXOS_GATE_INTELPKU_DBG=y") + 1
     assert f"{preset}:{line}: CONFIG_LIBFLEXOS_GATE_INTELPKU_DBG=y (the preset's kconfig) is refused " \
            "by Kconfig: unmet dependency:" in err
     assert "LIBFLEXOS_INTELPKU=n" in err

@@ -138,8 +138,12 @@ def test_fig9_and_fig10_mechanisms_follow_the_paper():
     assert (p["iperf-mpk2-light"].shared_stacks, p["iperf-mpk2-light"].dss) == (True, False)
     assert (p["iperf-mpk2-dss"].shared_stacks, p["iperf-mpk2-dss"].dss) == (False, True)
     assert p["iperf-mpk2-light"].layout() == p["iperf-mpk2-dss"].layout()
-    for name in ("iperf-mpk2-light", "iperf-mpk2-dss", "iperf-ept2"):  # Fig. 9: lwip in its own compartment
-        assert frozenset({"lwip"}) in p[name].layout()
+    # Fig. 9 (app-iperf's kraft.yaml, kraft.yaml.ept2): iperf alone in comp2, the rest in comp1.
+    for name in ("iperf-mpk2-light", "iperf-mpk2-dss", "iperf-ept2"):
+        assert p[name].compartment_of("iperf") == "comp2"
+        assert {p[name].compartment_of(n) for n in ("newlib", "lwip")} == {"comp1"}
+        assert p[name].default_compartment.name == "comp1"
+    assert "tlsf" in p["iperf-mpk2-dss"].libraries and "tlsf" not in p["iperf-ept2"].libraries
     assert p["iperf-ept2"].driver == p["sqlite-ept2"].driver == "vmept"
     assert p["iperf-fcalls"].driver == p["sqlite-fcalls"].driver == "fcalls"
     assert len(p["sqlite-mpk3"].compartments) == 3 and p["sqlite-mpk3"].dss
@@ -150,9 +154,52 @@ def test_fig9_and_fig10_mechanisms_follow_the_paper():
 def test_dump_then_load_gives_the_same_preset(path, tmp_path):
     preset = load_preset(path)
     again = load_preset(write(tmp_path, dump_preset(preset), f"{preset.name}.yaml"))
-    assert (again.name, again.description, again.app, again.kconfig) == (
-        preset.name, preset.description, preset.app, preset.kconfig)
+    assert (again.name, again.description, again.app, again.kconfig, again.paper) == (
+        preset.name, preset.description, preset.app, preset.kconfig, preset.paper)
     assert shape(again.isolation) == shape(preset.isolation)
+
+
+def test_every_preset_of_a_paper_figure_says_which_build_it_is_and_is_measured_there():
+    from flexui.model.benchdata import BenchDB
+    from flexui.model.design import DesignPoint
+
+    db = BenchDB.load(user_dir=Path("/nonexistent"), with_user=False)
+    metrics = {"redis": "GET", "nginx": "REQ", "iperf": "throughput", "sqlite": "time"}
+    papers = {n: pr for n, pr in by_name().items() if pr.paper is not None}
+    assert set(by_name()) - set(papers) == {"flexos-example-mpk2"}
+    for name, preset in papers.items():
+        measured = db.lookup(preset.app, metrics[preset.app], DesignPoint.of(preset.isolation))
+        assert measured is not None and measured.plotted, f"{name}: the database has no such point"
+        assert measured.source.startswith(f"fig{preset.paper.figure}-")
+        if preset.paper.figure == 6:
+            assert measured.build == preset.paper.build
+        else:
+            assert preset.paper.build in (measured.note, name)
+
+
+PAPER_SECTION = """\
+paper:
+  figure: 9
+  build: flexos-ept2
+  artifact:
+    - experiments/fig-09_iperf-throughput/docker-data/configs/kraft.yaml.ept2
+"""
+
+
+def test_the_paper_section_reads_back_and_rejects_what_cannot_be_checked(tmp_path):
+    text = MINIMAL.replace("isolation:\n", PAPER_SECTION + "isolation:\n", 1)
+    preset = load_preset(write(tmp_path, text))
+    assert (preset.paper.figure, preset.paper.build) == (9, "flexos-ept2")
+    assert load_preset(write(tmp_path, dump_preset(preset))).paper == preset.paper
+    for old, new, fix in (("figure: 9", "figure: nine", "`figure` must be the paper's figure number"),
+                          ("    - experiments/fig-09", "    - /etc/fig-09", "`artifact` must list"),
+                          ("  build: flexos-ept2\n", "", "`build` must name the build"),
+                          ("  figure: 9", "  figure: 9\n  table: 1", "unknown key 'table' in `paper`")):
+        path = write(tmp_path, text.replace(old, new), "bad.yaml")
+        with pytest.raises(InputError) as err:
+            load_preset(path)
+        assert any(fix in p.message and str(p).startswith(f"{path}:") for p in err.value.problems), \
+            [str(p) for p in err.value.problems]
 
 
 # -- format -----------------------------------------------------------------------------
