@@ -20,6 +20,7 @@ from flexui.model.session import Session, SessionEvent
 from flexui.screens.base import SessionChanged
 from flexui.screens.chrome import SCREENS
 from flexui.screens.help import HelpScreen, binding_rows
+from flexui.screens.kconfig_quit import QuitDialog
 
 
 class FlexApp(App):
@@ -60,6 +61,8 @@ class FlexApp(App):
 
     def on_mount(self) -> None:
         self.switch_mode(self._initial_mode)
+        for problem in self.session.loaded.problems:
+            self.notify(str(problem), title="Problem in the input", severity="warning", timeout=15)
         for note in self._notes:
             self.notify(note, severity="warning", timeout=12)
         if not self.is_headless:
@@ -75,15 +78,45 @@ class FlexApp(App):
 
     def _on_session_event(self, event: SessionEvent) -> None:
         if threading.get_ident() == self._main_thread:
-            self.screen.post_message(SessionChanged(event))
+            self._show_event(event)
         else:
-            self.call_from_thread(self.screen.post_message, SessionChanged(event))
+            self.call_from_thread(self._show_event, event)
+
+    def _show_event(self, event: SessionEvent) -> None:
+        self.screen.post_message(SessionChanged(event))
+        if event.consequences and event.kind == "edit":
+            self.notify("\n".join(event.consequences) + "\n(ctrl+z undoes it all)",
+                        title=f"{event.label}: also changed", timeout=8)
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
         self.push_screen(HelpScreen(self.screen.__class__.__name__.removesuffix("Screen"),
                                     binding_rows(self.screen)))
+
+    async def action_quit(self) -> None:
+        """Every way out (ctrl+q, q, Esc at the top, the palette) asks before unsaved work is lost."""
+        self.request_quit()
+
+    def request_quit(self) -> None:
+        if isinstance(self.screen, QuitDialog):
+            return
+        if not self.session.dirty:
+            self.exit()
+            return
+        self.push_screen(QuitDialog(), self._after_quit_dialog)
+
+    def _after_quit_dialog(self, answer: str | None) -> None:
+        if answer == "save":
+            try:
+                self.session.save()
+            except OSError as e:
+                self.notify(f"Not saved: {e}", severity="error", timeout=10)
+                return
+            if not self.session.dirty:
+                self.exit()
+        elif answer == "discard":
+            self.exit()
 
     def action_undo(self) -> None:
         label = self.session.undo()

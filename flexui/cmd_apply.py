@@ -20,19 +20,18 @@ from pathlib import Path
 from yaml.nodes import Node
 
 from flexui.cli import EXIT_OK
-from flexui.model.apply import (MAKE_VARS_FILE, Assignment, apply_assignments, derive_assignments,
-                                effective_hardening, make_variables, make_vars_text,
-                                target_assignments)
+from flexui.model.apply import MAKE_VARS_FILE, effective_hardening, make_variables, make_vars_text
 from flexui.model.atomic import JOURNAL, recover, write_all_atomic
 from flexui.model.dotconfig import config_text
 from flexui.model.isolation import IsolationConfig, Origin
-from flexui.model.kraftyaml import KraftFile, load_kraft, parse_kraft
+from flexui.model.kconfig_state import SymbolChange
+from flexui.model.kraftyaml import KraftFile, load_kraft
 from flexui.model.preset_compare import mechanism_label
-from flexui.model.presets import Preset, find_preset, load_preset, preset_problems
+from flexui.model.preset_apply import apply_kconfig, describe_dropped, plan_layout
+from flexui.model.presets import Preset, find_preset, load_preset
 from flexui.model.problems import InputError, Problem
 from flexui.model.tree import Workdir, app_library_names, load_kconfig, locate
 from flexui.model.userdirs import user_presets_dir
-from flexui.model.validation import validate
 from flexui.model.yamlsource import locate as locate_in_yaml
 from flexui.model.yamlsource import parse
 from flexui.paths import shipped_presets
@@ -49,23 +48,10 @@ class ApplyPlan:
     files: dict[Path, str]  # path -> new text
     kept_old: frozenset[Path]  # files whose previous version is kept as .old
     warnings: list[Problem] = field(default_factory=list)
+    dropped: list[SymbolChange] = field(default_factory=list)  # old .config values not kept
 
     def changed(self) -> dict[Path, str]:
         return {p: t for p, t in self.files.items() if _read(p) != t}
-
-
-@dataclass(frozen=True)
-class _Source:
-    """Where an assignment came from, for messages.
-
-    Refused kraft.yaml entries are warnings: the app already builds with them
-    (kraft ignores what Kconfig refuses) and the preset did not ask for them.
-    What the preset asks for must hold, so its refusals are errors.
-    """
-
-    what: str
-    origin: Origin | None
-    severity: str = "error"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -99,43 +85,27 @@ def plan_apply(preset_ref: str, *, app: Path | None = None, tree: Path | None = 
     source_root, _ = parse(source.text or source.dump(), str(source.path))
     available = wd.libraries()
 
-    problems = [*preset_problems(preset, available), *_app_mismatch(preset, source, source_root, wd)]
-    kraft = KraftFile(app_dir / "kraft.yaml", source.data, text=source.text).with_isolation(preset.isolation)
-    kraft_text = kraft.dump()
-    parse_kraft(kraft_text, str(kraft.path))
-    iso = _with_hardening(kraft.isolation(), preset.isolation)
-    seen = {p.message for p in problems}
-    problems += [Problem(p.message, p.subject, Origin(str(kraft.path)), p.severity)
-                 for p in validate(iso, available=available, kconfig={**kraft.kconfig(), **preset.kconfig})
-                 if p.message not in seen]
+    layout = plan_layout(preset, source, app_dir / "kraft.yaml", available)
+    problems = [*layout.problems, *_app_mismatch(preset, source, source_root, wd)]
     _stop_on_errors(problems)
 
     loaded = load_kconfig(wd, app_dir, read_config=True,
-                          libraries=app_library_names(app_dir, kraft.data))
+                          libraries=app_library_names(app_dir, layout.kraft.data))
     problems += loaded.problems
     _stop_on_errors(problems)
-    assignments, sources = _requested(kraft, source, source_root, preset)
-    derived = derive_assignments(iso, available)
-    problems += _overridden(assignments, derived, sources)
-    for a in derived:
-        lib = preset.isolation.libraries.get(a.subject)
-        sources[a.symbol] = _Source(a.reason, lib.origin if lib else preset.isolation.origin)
-    for refusal in apply_assignments(loaded.kconf, [*assignments, *derived]):
-        src = sources[refusal.symbol]
-        stays = f"; it stays {refusal.got}" if refusal.got else ""
-        problems.append(Problem(
-            f"CONFIG_{refusal.symbol}={refusal.wanted} ({src.what}) is refused by Kconfig: "
-            f"{refusal.reason}{stays}", subject=refusal.symbol, origin=src.origin, severity=src.severity))
+    result = apply_kconfig(loaded.kconf, layout, wd)
+    problems += result.problems
     _stop_on_errors(problems)
 
+    kraft, iso = layout.kraft, layout.iso
     files = {
-        kraft.path: kraft_text,
+        kraft.path: kraft.dump(),
         loaded.config_path: config_text(loaded.kconf),
         app_dir / MAKE_VARS_FILE: make_vars_text(make_variables(iso, available)),
     }
     return ApplyPlan(preset=preset, app_dir=app_dir, started_from=source.path, iso=iso, files=files,
                      kept_old=frozenset({kraft.path, loaded.config_path}),
-                     warnings=[p for p in problems if p.severity != "error"])
+                     warnings=[p for p in problems if p.severity != "error"], dropped=result.dropped)
 
 
 # -- steps ----------------------------------------------------------------------
@@ -182,49 +152,6 @@ def _app_mismatch(preset: Preset, kraft: KraftFile, root: Node | None, wd: Workd
         f"this app is {name} but preset {preset.name} is for {preset.app}; apply a preset for {name} "
         f"or pass --app a {preset.app} app", subject=name,
         origin=locate_in_yaml(root, str(kraft.path), "name"))]
-
-
-def _requested(kraft: KraftFile, source: KraftFile, root: Node | None,
-               preset: Preset) -> tuple[list[Assignment], dict[str, _Source]]:
-    """What kraft.yaml (target, kconfig) and the preset's kconfig ask for, and where."""
-    assignments: list[Assignment] = []
-    sources: dict[str, _Source] = {}
-    for a in target_assignments(kraft.data.get("targets")):
-        assignments.append(a)
-        sources[a.symbol] = _Source(a.reason, locate_in_yaml(root, str(source.path), "targets", 0), "warning")
-    origins = source.kconfig_origins()
-    for name, value in kraft.kconfig().items():
-        symbol = name.removeprefix("CONFIG_")
-        assignments.append(Assignment(symbol, value, "kraft.yaml"))
-        sources[symbol] = _Source("kraft.yaml", origins.get(name, preset.isolation.origin), "warning")
-    for name, value in preset.kconfig.items():
-        symbol = name.removeprefix("CONFIG_")
-        assignments.append(Assignment(symbol, value, "the preset's kconfig"))
-        sources[symbol] = _Source("the preset's kconfig", preset.origins.get(name, Origin(str(preset.path))))
-    return assignments, sources
-
-
-def _with_hardening(iso: IsolationConfig, spec: IsolationConfig) -> IsolationConfig:
-    """kraft.yaml carries no hardening: take it from the preset."""
-    for name, lib in spec.libraries.items():
-        if name in iso.libraries:
-            iso.set_hardening(name, lib.hardening)
-    return iso
-
-
-def _overridden(assignments: list[Assignment], derived: list[Assignment],
-                sources: dict[str, _Source]) -> list[Problem]:
-    """Warn where kraft.yaml or the preset's kconfig asks for what the isolation overrides."""
-    decided = {a.symbol: a for a in derived}
-    warnings = []
-    for a in assignments:
-        d = decided.get(a.symbol)
-        if d is not None and d.value != a.value:
-            warnings.append(Problem(
-                f"CONFIG_{a.symbol}={a.value} is overridden: the preset's isolation sets {d.value} "
-                f"({d.reason})", subject=a.symbol, origin=sources[a.symbol].origin,
-                severity="warning"))
-    return warnings
 
 
 def _stop_on_errors(problems: list[Problem]) -> None:
@@ -274,6 +201,8 @@ def summary(plan: ApplyPlan, written: list[Path]) -> str:
         default = " (default)" if comp.default else ""
         lines.append(f"  {comp.name}{default}: {', '.join(members) or '-'}")
     lines.append(f"  hardened: {', '.join(hardened) or 'none'}")
+    if plan.dropped:
+        lines.append(f"  {describe_dropped(plan.dropped)}")
     names = [p.name for p in written]
     unchanged = [p.name for p in plan.files if p not in written]
     lines.append(f"  wrote: {', '.join(names) or 'nothing (already up to date)'}"

@@ -18,12 +18,12 @@ from flexui.model.tree import TreeError, Workdir
 
 def open_session(app_dir: Path, *, workdir: Workdir, preset: Preset | None = None,
                  build_dir: Path | None = None) -> tuple[Session, list[str]]:
-    """The session plus what the user must be told about the files it read."""
+    """The session plus what the user must be told beyond the problems of the files it read
+    (those the app shows from `session.loaded.problems`)."""
     session = Session.open(app_dir, workdir=workdir, build_dir=build_dir)
-    notes = [str(p) for p in session.loaded.problems]
-    notes += [f"CONFIG_{r.symbol}: {r.reason}" for r in session.startup_refusals]
+    notes = [f"CONFIG_{r.symbol}: {r.reason}" for r in session.startup_refusals]
     if preset is not None:
-        notes += [f"CONFIG_{r.symbol}: {r.reason}" for r in session.apply_preset(preset)]
+        notes += [str(p) for p in session.apply_preset(preset)]
     return session, notes
 
 

@@ -86,9 +86,11 @@ def effective_hardening(iso: IsolationConfig) -> dict[str, Hardening]:
 def derive_assignments(iso: IsolationConfig,
                        libraries: Mapping[str, "LibraryInfo"]) -> list[Assignment]:
     """The Kconfig values `iso` implies, image-wide settings first."""
+    # A library is switched on by its first symbol, as kraft does; the others
+    # (redis's client, newlib's libm) are its options, not the library.
     enabling = [Assignment(sym, "y", f"library {name}", subject=name)
                 for name in iso.libraries if name in libraries
-                for sym in libraries[name].symbols]
+                for sym in libraries[name].symbols[:1]]
     image: list[Assignment] = []
     if iso.compartments:
         driver = iso.driver

@@ -18,6 +18,7 @@ class Step(Generic[S]):
     label: str
     before: S
     after: S
+    consequences: tuple[str, ...] = ()  # what followed from the edit, in words
 
 
 class History(Generic[S]):
@@ -26,8 +27,8 @@ class History(Generic[S]):
         self._redo: list[Step[S]] = []
         self._limit = limit
 
-    def record(self, label: str, before: S, after: S) -> None:
-        self._undo.append(Step(label, before, after))
+    def record(self, label: str, before: S, after: S, consequences: tuple[str, ...] = ()) -> None:
+        self._undo.append(Step(label, before, after, consequences))
         if len(self._undo) > self._limit:
             del self._undo[0]
         self._redo.clear()

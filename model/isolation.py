@@ -186,8 +186,9 @@ class IsolationConfig:
             name = f"comp{i}"
         elif name in taken:
             raise ValueError(f"a compartment named {name!r} already exists")
-        comp = Compartment(name=name, driver=self.driver, default=not self.compartments,
-                           options=dict(self.compartments[0].options) if self.compartments else {})
+        # No mechanism options copied: kraft ignores them (noisolstack does nothing), and a
+        # new compartment written from a preset has none either.
+        comp = Compartment(name=name, driver=self.driver, default=not self.compartments)
         self.compartments.append(comp)
         return comp
 

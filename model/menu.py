@@ -288,6 +288,14 @@ class MenuNavigator:
         self._returns: list[tuple[MenuNode, MenuNode | None]] = []
         self.refresh()
 
+    def retarget(self, kconf: kconfiglib.Kconfig) -> None:
+        """Show another Kconfig tree (a preset with other libraries reloads it), from its top."""
+        self.kconf = kconf
+        self.menu = kconf.top_node
+        self.index = 0
+        self._returns.clear()
+        self.refresh()
+
     # -- state ---------------------------------------------------------------
     @property
     def selected(self) -> MenuNode | None:

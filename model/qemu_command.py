@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .design import DesignPoint
-from .isolation import IsolationConfig
 
 DEBUG_EXIT = ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
 # FlexOS VM/EPT images run on FlexOS's patched QEMU, whose `myshmem` device maps
@@ -86,21 +85,19 @@ def app_images(app_dir: Path) -> tuple[Path | None, list[Path]]:
     return (comps[0] if comps else None), comps
 
 
-def run_spec_for(app_dir: Path, config: IsolationConfig | None = None, **options) -> RunSpec | None:
+def run_spec_for(app_dir: Path, **options) -> RunSpec | None:
     """The RunSpec for the app's built image, or None when nothing is built yet.
 
-    The mechanism comes from `config` (an open session's isolation) or else the
-    app's kraft.yaml; `options` set the other RunSpec fields (accel, timeout, ...).
+    The mechanism is the image's (model/built_image), never an unsaved
+    session's; `options` set the other RunSpec fields (accel, timeout, ...).
     """
+    from .built_image import built_configuration
+
     image, comps = app_images(app_dir)
     if image is None:
         return None
-    if config is None:
-        from .kraftyaml import load_kraft
-
-        kraft = Path(app_dir) / "kraft.yaml"
-        config = load_kraft(kraft).isolation() if kraft.is_file() else IsolationConfig()
-    return RunSpec(image, mechanism=DesignPoint.of(config).mechanism, compartment_images=comps, **options)
+    return RunSpec(image, mechanism=DesignPoint.of(built_configuration(app_dir)).mechanism,
+                   compartment_images=comps, **options)
 
 
 def choose_accel(spec: RunSpec, host: Host) -> tuple[str, list[str]]:

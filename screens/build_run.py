@@ -16,6 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, ProgressBar, RichLog, Static
 
 from flexui.model.build_runner import BuildResult, Progress, plan_build
+from flexui.model.built_image import built_configuration, session_differs
 from flexui.model.qemu_command import app_images, run_spec_for
 from flexui.model.qemu_runner import RunResult
 from flexui.model.qemu_runner import run as run_qemu
@@ -35,6 +36,7 @@ class BuildRunScreen(SessionScreen):
         Binding("c,escape", "cancel", "Cancel/Stop"),
         Binding("t", "focus_timeout", "Timeout", show=False),
         Binding("ctrl+l", "clear_log", "Clear log", show=False),
+        Binding("q", "app.quit", "Quit", show=False),
     ]
 
     def __init__(self) -> None:
@@ -60,9 +62,24 @@ class BuildRunScreen(SessionScreen):
 
     def refresh_from_session(self, event: SessionEvent | None) -> None:
         if self.busy is None:
-            image, _ = app_images(self.session.app_dir)
-            where = f"image: {image}" if image else "no image yet: press b to build"
-            self._status(f"{where} · b build · r run · c cancel/stop")
+            self._status(f"{self._image_text()} · b build · r run · c cancel/stop")
+
+    def _image_text(self) -> str:
+        """The image that exists, and whether the session is something else."""
+        image, _ = app_images(self.session.app_dir)
+        if image is None:
+            return "no image yet: press b to build"
+        differs = self.image_differs()
+        note = f" · the session differs from this image ({differs}): b builds the session" \
+            if differs else ""
+        return f"image: {image}{note}"
+
+    def image_differs(self) -> str | None:
+        """What the session changes against the built image (unsaved edits count)."""
+        differs = session_differs(built_configuration(self.session.app_dir), self.session.iso)
+        if differs is None and self.session.dirty:
+            return "unsaved changes"
+        return differs
 
     # -- helpers ------------------------------------------------------------------
     def _status(self, text: str) -> None:
@@ -146,14 +163,18 @@ class BuildRunScreen(SessionScreen):
         if self.busy:
             self.notify(f"a {self.busy} is in progress; c cancels it", severity="warning")
             return
-        spec = run_spec_for(self.session.app_dir, self.session.iso, timeout=self._timeout())
+        spec = run_spec_for(self.session.app_dir, timeout=self._timeout())
         if spec is None:
             self.notify("no image to run: build it first (b)", severity="error")
             return
         image = spec.image
+        differs = self.image_differs()
+        if differs:
+            self.notify(f"running the built image ({spec.mechanism}); the session differs from it "
+                        f"({differs}): b builds the session", severity="warning", timeout=8)
         self.busy = "run"
         self._cancel.clear()
-        self._log(f"── boot of {image.name} ──")
+        self._log(f"── boot of {image.name} ({spec.mechanism}) ──")
         self._status("running… c stops the guest")
 
         def work() -> None:

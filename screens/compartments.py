@@ -8,11 +8,13 @@ undo covers it. Validation problems are shown next to what they concern.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.widget import MountError
 from textual.containers import Horizontal, HorizontalScroll, Vertical, VerticalScroll
 from textual.widgets import Checkbox, Label, Select, Static
 
@@ -70,13 +72,18 @@ class LibraryChip(Draggable):
 class CompartmentColumn(DropZone):
     """One compartment: title with default marker, its library chips, its problems."""
 
-    def __init__(self, index: int, name: str, default: bool, problems: list[Problem]) -> None:
-        super().__init__(id=f"comp-{name}", classes="column")
+    def __init__(self, index: int, name: str, default: bool, problems: list[Problem],
+                 declared: bool = True) -> None:
+        super().__init__(id="comp-" + re.sub(r"[^A-Za-z0-9_-]", "_", name),
+                         classes="column" if declared else "column -undeclared")
         self.index, self.comp_name, self.default, self.problems = index, name, default, problems
+        self.declared = declared
 
     def compose(self) -> ComposeResult:
         star = "  ★ default" if self.default else ""
-        yield Label(f"{self.index + 1}. {self.comp_name}{star}", classes="column-title")
+        title = f"{self.index + 1}. {self.comp_name}{star}" if self.declared \
+            else f"⚠ {self.comp_name}: not declared"
+        yield Label(title, classes="column-title")
         yield ChipList(classes="chips")
         yield Static("\n".join(f"⚠ {p.message}" for p in self.problems), classes="column-problems",
                      markup=False)
@@ -115,6 +122,7 @@ class CompartmentsScreen(SessionScreen):
         Binding("D", "toggle_dss", "DSS", show=False),
         Binding("s", "save", "Save"),
         Binding("escape", "cancel_drag", "Cancel drag", show=False),
+        Binding("q", "app.quit", "Quit", show=False),
     ]
 
     def __init__(self) -> None:
@@ -143,6 +151,13 @@ class CompartmentsScreen(SessionScreen):
         self.call_after_refresh(self._rebuild)
 
     async def _rebuild(self) -> None:
+        try:
+            await self._rebuild_columns()
+        except MountError:  # the screen went away (the app is quitting) while it was rebuilt
+            if self.is_attached:
+                raise
+
+    async def _rebuild_columns(self) -> None:
         iso = self.session.iso
         problems = self.session.problems()
         by_subject: dict[str, list[Problem]] = {}
@@ -164,17 +179,19 @@ class CompartmentsScreen(SessionScreen):
             lib_obj = iso.libraries.get(lib.name)
             chip = LibraryChip(lib, lib_obj.hardening if lib_obj else Hardening(), by_subject.get(lib.name, []))
             chip.set_class(lib.name == self.selected, "-selected")
-            chips.setdefault(where or "?", []).append(chip)
+            chips.setdefault(where or "no compartment", []).append(chip)
         for i, comp in enumerate(iso.compartments):
             column_problems = by_subject.get(comp.name, []) + [
                 p for lib in chips.get(comp.name, []) for p in lib.problems]
             new_columns.append(CompartmentColumn(i, comp.name, comp.default, column_problems))
+        declared = {c.name for c in iso.compartments}
+        for key in [k for k in chips if k not in declared]:
+            # A library placed in a compartment kraft.yaml does not declare: shown where it says, flagged.
+            new_columns.append(CompartmentColumn(len(new_columns), key, False, [
+                p for lib in chips[key] for p in lib.problems], declared=False))
         await columns.mount(*new_columns, NewCompartmentZone(id="new-compartment", classes="column"))
         for column in new_columns:
             await column.query_one(".chips").mount(*chips.get(column.comp_name, []))
-        orphans = [c for key, cs in chips.items() if key not in {x.name for x in iso.compartments} for c in cs]
-        if orphans and new_columns:
-            await new_columns[0].query_one(".chips").mount(*orphans)
         columns.scroll_to(x=scroll_x, animate=False)
         self.query_one("#problems", Static).update(self._problem_text(problems))
         self.query_one(SafetyLine).show(self.session)
@@ -237,16 +254,7 @@ class CompartmentsScreen(SessionScreen):
 
     # -- moves ------------------------------------------------------------------
     def move_library(self, name: str, compartment: str) -> None:
-        def move(iso: IsolationConfig) -> list[str]:
-            if name not in iso.libraries:
-                iso.add_library(name)
-            return iso.move_library(name, compartment)
-
-        moved = self.session.edit_isolation(f"move {name} to {compartment}", move)
-        together = [m for m in moved if m != name]
-        if together:
-            self.notify(f"{', '.join(together)} moved with {name}: FlexOS keeps them in one compartment",
-                        title="Coupled libraries")
+        self.session.move_library(name, compartment)
         self.selected = name
 
     def action_move(self, delta: int) -> None:
@@ -274,7 +282,10 @@ class CompartmentsScreen(SessionScreen):
             return
         self.select(chip.lib.name)
         zone = message.zone
-        if isinstance(zone, CompartmentColumn):
+        if isinstance(zone, CompartmentColumn) and not zone.declared:
+            self.notify(f"{zone.comp_name} is not declared: drop the library on a declared "
+                        "compartment", severity="warning")
+        elif isinstance(zone, CompartmentColumn):
             if self.session.iso.compartment_of(chip.lib.name) != zone.comp_name or not chip.lib.in_kraft:
                 self.move_library(chip.lib.name, zone.comp_name)
         elif zone is None or isinstance(zone, NewCompartmentZone):
@@ -311,19 +322,7 @@ class CompartmentsScreen(SessionScreen):
         def done(result: tuple[str, str] | None) -> None:
             if result is None:
                 return
-            name = result[0]
-
-            def add(iso: IsolationConfig) -> list[str]:
-                iso.add_compartment(name)
-                if lib is None:
-                    return []
-                if lib not in iso.libraries:
-                    iso.add_library(lib)
-                return iso.move_library(lib, name)
-
-            moved = self.session.edit_isolation(f"new compartment {name}", add)
-            if len([m for m in moved if m != lib]):
-                self.notify(f"{', '.join(m for m in moved if m != lib)} moved with {lib}", title="Coupled libraries")
+            self.session.add_compartment(result[0], lib)
 
         self.app.push_screen(NameDialog(title, name=suggestion, check=self._name_check(),
                                         with_description=False, ok="Create"), done)
@@ -338,8 +337,7 @@ class CompartmentsScreen(SessionScreen):
 
         def done(result: tuple[str, str] | None) -> None:
             if result and result[0] != old:
-                self.session.edit_isolation(f"rename {old} to {result[0]}",
-                                            lambda iso: iso.rename_compartment(old, result[0]))
+                self.session.rename_compartment(old, result[0])
 
         self.app.push_screen(NameDialog(f"Rename compartment {old}", name=old, check=self._name_check(old),
                                         with_description=False, ok="Rename"), done)
@@ -356,7 +354,7 @@ class CompartmentsScreen(SessionScreen):
 
         def done(yes: bool) -> None:
             if yes:
-                self.session.edit_isolation(f"remove {name}", lambda iso: iso.remove_compartment(name))
+                self.session.remove_compartment(name)
 
         members = ", ".join(iso.members(name)) or "no libraries"
         self.app.push_screen(ConfirmDialog(f"Remove compartment {name}? Its libraries ({members}) "
@@ -365,7 +363,7 @@ class CompartmentsScreen(SessionScreen):
     def action_set_default(self) -> None:
         name = self._selected_compartment()
         if name is not None:
-            self.session.edit_isolation(f"default {name}", lambda iso: iso.set_default(name))
+            self.session.set_default(name)
 
     # -- hardening and mechanism --------------------------------------------------
     def _set_hardening(self, make) -> None:
@@ -373,11 +371,8 @@ class CompartmentsScreen(SessionScreen):
         if name is None:
             return
 
-        def edit(iso: IsolationConfig) -> None:
-            lib = iso.libraries.get(name) or iso.add_library(name)
-            iso.set_hardening(name, make(lib.hardening))
-
-        self.session.edit_isolation(f"hardening of {name}", edit)
+        lib = self.session.iso.libraries.get(name)
+        self.session.set_hardening(name, make(lib.hardening if lib else Hardening()))
 
     def action_harden(self) -> None:
         self._set_hardening(lambda h: Hardening() if h.all else Hardening.full())
@@ -387,34 +382,31 @@ class CompartmentsScreen(SessionScreen):
 
     def action_cycle_mechanism(self) -> None:
         driver = DRIVERS[(DRIVERS.index(self.session.iso.driver) + 1) % len(DRIVERS)]
-        self.session.edit_isolation(f"mechanism {driver}", lambda iso: iso.set_driver(driver))
+        self.session.set_driver(driver)
 
     def action_toggle_stacks(self) -> None:
-        shared = not self.session.iso.shared_stacks
-        self.session.edit_isolation("gate type", lambda iso: iso.set_shared_stacks(shared))
+        self.session.set_shared_stacks(not self.session.iso.shared_stacks)
 
     def action_toggle_dss(self) -> None:
-        dss = not self.session.iso.dss
+        self.session.set_dss(not self.session.iso.dss)
 
-        def edit(iso: IsolationConfig) -> None:
-            iso.dss = dss
-        self.session.edit_isolation("data shadow stacks", edit)
-
+    # The controls report a change also when they first show a value; only a
+    # control the user touched (it has the focus) speaks for the user.
     @on(Select.Changed, "#driver")
     def _driver_changed(self, event: Select.Changed) -> None:
-        if event.value != self.session.iso.driver:
-            self.session.edit_isolation(f"mechanism {event.value}", lambda iso: iso.set_driver(event.value))
+        if event.select.has_focus_within and event.value != self.session.iso.driver:
+            self.session.set_driver(event.value)
 
     @on(Select.Changed, "#stacks")
     def _stacks_changed(self, event: Select.Changed) -> None:
         shared = event.value == "shared"
-        if shared != self.session.iso.shared_stacks:
-            self.session.edit_isolation("gate type", lambda iso: iso.set_shared_stacks(shared))
+        if event.select.has_focus_within and shared != self.session.iso.shared_stacks:
+            self.session.set_shared_stacks(shared)
 
     @on(Checkbox.Changed, "#dss")
     def _dss_changed(self, event: Checkbox.Changed) -> None:
-        if event.value != self.session.iso.dss:
-            self.action_toggle_dss()
+        if event.checkbox.has_focus and event.value != self.session.iso.dss:
+            self.session.set_dss(event.value)
 
     def action_save(self) -> None:
         """Saving never waits for validation: work in progress is kept, with a warning."""

@@ -30,7 +30,6 @@ from flexui.screens.kconfig_explain import WhyNotDialog
 from flexui.screens.kconfig_info import InfoDialog
 from flexui.screens.kconfig_list import VirtualList
 from flexui.screens.kconfig_path import PathDialog
-from flexui.screens.kconfig_quit import QuitDialog
 from flexui.screens.kconfig_search import SearchDialog, SearchResult
 from flexui.screens.kconfig_value import ValueDialog
 from flexui.screens.quiet_static import QuietStatic
@@ -121,9 +120,6 @@ class MenuconfigScreen(SessionScreen):
         self.call_after_refresh(self.query_one(SafetyLine).show, self.session)  # after the first menu
         self.menu_list.focus()
         self._redraw()
-        for problem in getattr(self.session.loaded, "problems", ()):
-            self.notify(str(problem), title="Problem in the input", severity="warning",
-                        timeout=15)
         disagreements = self.session.kraft_disagreements()
         if disagreements:
             shown = "; ".join(str(d) for d in disagreements[:3])
@@ -135,6 +131,11 @@ class MenuconfigScreen(SessionScreen):
         if self.nav is None or not self.is_mounted:
             return
         self.query_one(SafetyLine).show(self.session)
+        if self.nav.kconf is not self.session.kconf:  # a preset reloaded the tree
+            self.nav.retarget(self.session.kconf)
+            self._index = None
+            self._redraw()
+            return
         if event is not None and event.kind in ("edit", "undo", "redo", "loaded") \
                 and not event.changes:
             self._update_chrome()
@@ -403,15 +404,4 @@ class MenuconfigScreen(SessionScreen):
         self.notify(f"Saved minimal configuration to {path.name}", timeout=4)
 
     def action_quit(self) -> None:
-        if not self.session.dirty:
-            self.app.exit()
-            return
-        self.app.push_screen(QuitDialog(), self._after_quit_dialog)
-
-    def _after_quit_dialog(self, answer: str | None) -> None:
-        if answer == "save":
-            self.action_save()
-            if not self.session.dirty:
-                self.app.exit()
-        elif answer == "discard":
-            self.app.exit()
+        self.app.request_quit()

@@ -74,6 +74,7 @@ class PresetsScreen(SessionScreen):
         Binding("c", "compare", "Compare marked"),
         Binding("equals_sign", "compare_session", "vs session"),
         Binding("A", "toggle_all_apps", "All apps"),
+        Binding("q", "app.quit", "Quit", show=False),
     ]
 
     def __init__(self) -> None:
@@ -175,9 +176,9 @@ class PresetsScreen(SessionScreen):
             self._load(preset)
 
     def _load(self, preset: Preset) -> None:
-        refusals = self.session.apply_preset(preset)
-        for refusal in refusals:
-            self.notify(f"{refusal.symbol}: {refusal.reason}", severity="warning", timeout=8)
+        for problem in self.session.apply_preset(preset):
+            self.notify(str(problem), severity="error" if problem.severity == "error" else "warning",
+                        timeout=8)
         self.notify(f"Loaded {preset.name}")
         self._show_detail()
 

@@ -40,6 +40,7 @@ class SafetyScreen(SessionScreen):
         Binding("b", "focus_budget", "Budget"),
         Binding("e", "export", "Export dot/SVG"),
         Binding("o", "cycle_order", "Order"),
+        Binding("q", "app.quit", "Quit", show=False),
     ]
 
     def __init__(self) -> None:

@@ -4,6 +4,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from flexui.model.app_libraries import app_libraries
 from flexui.model.session import Session
@@ -38,13 +39,29 @@ def test_an_app_naming_no_library_sees_them_all_and_lists_those_it_enables(tmp_p
     assert "iperf" not in by_name(session)
     session.set_many({"LIBIPERF": "y"}, "enable iperf")
     iperf = by_name(session)["iperf"]
-    assert not iperf.in_kraft and iperf.enabled and not iperf.is_core
+    assert not iperf.in_kraft and iperf.enabled and not iperf.is_core  # no compartments to join
 
 
-def test_a_kraft_yaml_library_disabled_in_kconfig_is_marked_not_enabled(session):
+def test_a_library_switched_on_in_kconfig_joins_the_default_compartment(tmp_path):
+    app = tmp_path / "apps" / "redis"
+    shutil.copytree(embedded_tree() / "apps" / "redis", app,
+                    ignore=shutil.ignore_patterns(".config", "*.old", "flexui.mk", "build"))
+    doc = yaml.safe_load((app / "kraft.yaml").read_text())
+    names = [n for n, e in doc.pop("libraries").items() if not (e or {}).get("is_core")]
+    (app / "kraft.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
+    (app / "Makefile").write_text("LIBS := " + ":".join(f"$(UK_LIBS)/{n}" for n in [*names, "iperf"]) + "\n")
+    session = Session.open(app, workdir=locate(), build_dir=tmp_path / "kbuild")
+    assert "iperf" not in by_name(session)
+    session.set_many({"LIBIPERF": "y"}, "enable iperf")
+    iperf = by_name(session)["iperf"]
+    assert iperf.in_kraft and iperf.enabled and not iperf.is_core
+    assert session.iso.compartment_of("iperf") == session.iso.default_compartment.name
+
+
+def test_a_kraft_yaml_library_switched_off_in_kconfig_leaves_the_compartments(session):
     session.set_many({"LIBTLSF": "n"}, "disable tlsf")
     libs = by_name(session)
-    assert libs["tlsf"].in_kraft and not libs["tlsf"].enabled
+    assert "tlsf" not in libs and "tlsf" not in session.iso.libraries
     assert libs["redis"].enabled
 
 

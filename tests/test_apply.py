@@ -122,11 +122,12 @@ def test_other_backends_set_their_choice_and_no_mpk_settings(libraries, driver, 
     assert "LIBTLSF" not in got and "LIBFLEXOS_ENABLE_DSS" not in got
 
 
-def test_every_listed_library_is_enabled_by_its_own_symbols(libraries):
+def test_every_listed_library_is_enabled_by_its_first_symbol_only(libraries):
     assignments = derive_assignments(mpk(), libraries)
     for name in ("tlsf", "newlib", "lwip"):
-        for sym in libraries[name].symbols:
-            assert any(a.symbol == sym and a.value == "y" for a in assignments), (name, sym)
+        first, *options = libraries[name].symbols
+        assert any(a.symbol == first and a.value == "y" for a in assignments), (name, first)
+        assert not any(a.symbol in options for a in assignments), (name, options)  # its options stay
     by_lib = [a for a in assignments if a.subject == "lwip"]
     assert by_lib and all("lwip" in a.reason for a in by_lib)
 
@@ -149,7 +150,7 @@ def test_hardening_turns_on_only_the_runtimes_it_uses_and_says_for_whom(librarie
 def test_no_isolation_derives_nothing_image_wide(libraries):
     iso = IsolationConfig(libraries={"newlib": Library("newlib")})
     got = values(derive_assignments(iso, libraries))
-    assert set(got) == set(libraries["newlib"].symbols)
+    assert set(got) == set(libraries["newlib"].symbols[:1])  # the library, nothing image-wide
 
 
 # -- make variables ---------------------------------------------------------------

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 
 from qemu_kernel_build import build_kernel, need_qemu
 
-from flexui.model.isolation import IsolationConfig
 from flexui.model.qemu_command import Host, RunSpec, build_launches, elf_section_sizes, run_spec_for
 from flexui.paths import embedded_tree
 
@@ -62,4 +62,6 @@ def test_run_spec_for_finds_the_built_image_and_the_mechanism_of_kraft_yaml(tmp_
     spec = run_spec_for(app, timeout=5)
     assert spec.image.name == "redis_kvm-x86_64" and spec.mechanism.startswith("mpk") and spec.timeout == 5
     assert [p.name for p in spec.compartment_images] == ["redis_kvm-x86_64.comp0", "redis_kvm-x86_64.comp1"]
-    assert run_spec_for(app, IsolationConfig()).mechanism == "fcalls"  # an open session's config wins
+    fcalls = (app / "kraft.yaml").read_text().replace("intel-pku", "fcalls")
+    (app / "build" / "flexui-build.json").write_text(json.dumps({"inputs": {"kraft.yaml": fcalls}}))
+    assert run_spec_for(app).mechanism == "fcalls"  # the kraft.yaml the image was built from wins

@@ -83,7 +83,7 @@ async def test_scheduler_moves_with_its_partner_and_the_user_is_told(tmp_path):
         await drag(pilot, "uksched", "#comp-comp2")
         await settle(pilot)
         assert app.session.iso.compartment_of("ukschedcoop") == "comp2"
-        assert any("ukschedcoop moved with uksched" in n.message for n in app._notifications)
+        assert any("ukschedcoop moves with uksched" in n.message for n in app._notifications)
 
 
 async def test_keyboard_select_move_harden_and_undo(tmp_path):
@@ -198,7 +198,7 @@ async def test_rename_set_default_and_remove_by_keys_are_saved_and_the_default_s
     assert "CONFIG_LIBFLEXOS_INTELPKU=y" in (app.session.app_dir / ".config").read_text()
 
 
-async def test_a_library_enabled_only_in_kconfig_sits_in_the_default_and_is_placed_when_moved(tmp_path):
+async def test_a_library_switched_on_in_kconfig_joins_the_default_compartment_and_is_said(tmp_path):
     # A kraft.yaml that places no library: the Makefile's LIBS say what Kconfig sees.
     app_dir = sample_app_copy(tmp_path)
     doc = yaml.safe_load((app_dir / "kraft.yaml").read_text())
@@ -212,7 +212,8 @@ async def test_a_library_enabled_only_in_kconfig_sits_in_the_default_and_is_plac
         app.session.set_many({"LIBIPERF": "y"}, "enable iperf")
         await settle(pilot)
         chip = app.screen.query_one("#comp-comp1").query_one("#lib-iperf")
-        assert chip.has_class("-unplaced")
+        assert not chip.has_class("-unplaced")
+        assert any("iperf joins comp1" in n.message for n in app._notifications)
         await drag(pilot, "iperf", "#comp-comp2")
         await settle(pilot)
         await pilot.press("s")

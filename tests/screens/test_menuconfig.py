@@ -292,8 +292,8 @@ def test_snapshot_symbol_info(tmp_path, snap_compare):
 
 def test_snapshot_diff_view(tmp_path, snap_compare):
     async def diff(pilot):
-        await pilot.press("s")
         await jump(pilot, "LIBUKSP")
+        await pilot.press("s")  # after the slow search, so the 4 s "Saved" toast is still up
         await pilot.press("y", "D")
         await pilot.pause()
 
