@@ -127,6 +127,11 @@ class FlexApp(App):
         self.notify(f"Redid: {label}" if label else "Nothing to redo", timeout=2)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """One command per name: the screen's own (its Quit asks first) over the app's."""
+        commands = {c.title: c for c in self._commands(screen)}
+        yield from commands.values()
+
+    def _commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for mode, label, key in SCREENS:
             if mode in self.MODES:
@@ -135,11 +140,12 @@ class FlexApp(App):
         yield SystemCommand("Undo", "Undo the last change (ctrl+z)", self.action_undo)
         yield SystemCommand("Redo", "Redo the undone change (ctrl+y)", self.action_redo)
         yield SystemCommand("Help", "List every key of this screen (F1)", self.action_help)
+        seen = set()
         for active in screen.active_bindings.values():
             binding = active.binding
-            if binding.description and active.node is screen:
-                yield SystemCommand(binding.description,
-                                    f"{binding.action} ({self.get_key_display(binding)})",
+            if binding.description and active.node is screen and binding.action not in seen:
+                seen.add(binding.action)
+                yield SystemCommand(binding.description, f"key: {self.get_key_display(binding)}",
                                     lambda a=binding.action: screen.run_action(a))
 
 

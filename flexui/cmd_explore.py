@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from flexui.model.benchdata import BenchDB
+from flexui.model.budget_answer import hardenable_with_data
 from flexui.model.config_space import ConfigSpace
 from flexui.model.design import DesignPoint
 from flexui.model.estimator import Estimator
@@ -97,7 +98,7 @@ def explore(args: argparse.Namespace) -> int:
     else:
         space = ConfigSpace.generate(sorted(libraries or model.libraries),
                                      max_compartments=args.max_compartments,
-                                     hardenable=_hardening_with_data(model))
+                                     hardenable=hardenable_with_data(model))
         feasible = feasible_from_model(space, model, budget)
     answer = sorted(safest_within_budget(space, feasible, args.order), key=DesignPoint.key)
     rows = []
@@ -134,11 +135,6 @@ def explore(args: argparse.Namespace) -> int:
     if dot_path:
         print(f"wrote {dot_path}" + (f" and {svg}" if svg else " (install graphviz for SVG)"))
     return 0
-
-
-def _hardening_with_data(model) -> set[str]:
-    """Only libraries whose hardening was measured: for the others its cost is unknown, not zero."""
-    return {lib for lib, unit in model.unit_of.items() if unit in model.harden_cost}
 
 
 def _plan(args, space, model, values, budget) -> list[dict]:

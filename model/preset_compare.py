@@ -6,6 +6,7 @@ a compartment with, not by the name of the compartment.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .design import MECHANISM_LABELS, mechanism_of
@@ -53,10 +54,13 @@ def _placement(iso: IsolationConfig, library: str) -> str:
     return text
 
 
-def compare(left: Preset, right: Preset) -> list[CompareRow]:
+def compare(left: Preset, right: Preset,
+            performance: Callable[[Preset], str] | None = None) -> list[CompareRow]:
+    """`performance` words a preset's estimate (with its unit and basis) for a row of its own."""
     a, b = left.isolation, right.isolation
     rows = [
         CompareRow("app", left.app, right.app),
+        *([CompareRow("performance", performance(left), performance(right))] if performance else []),
         CompareRow("mechanism", mechanism_label(a), mechanism_label(b)),
         CompareRow("compartments", str(len(a.compartments)), str(len(b.compartments))),
     ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .benchdata import BenchDB
-from .design import DesignPoint
+from .design import MECHANISM_LABELS, DesignPoint
 from .estimator import Estimate, Estimator, project
 from .isolation import COUPLED_LIBRARIES
 from .safety_order import count_relations, safer_steps
@@ -53,6 +53,11 @@ class SafetySummary:
         over = f" {self.overhead:+.0%}" if self.overhead is not None else ""
         return (f"{self.metric} {compact(self.estimate.value)} {self.estimate.kind}{over}"
                 f" · ▲{self.safer} safer ▼{self.less_safe} less safe /{self.compared}")
+
+
+def with_unit(value: float, unit: str) -> str:
+    """888k req/s, 2.86 s: a value never without its unit."""
+    return f"{compact(value)} {unit}".rstrip()
 
 
 def compact(value: float) -> str:
@@ -108,7 +113,7 @@ def _describe(a: DesignPoint, b: DesignPoint) -> str:
     if b.hardened != a.hardened:
         return "harden " + ", ".join(sorted(b.hardened - a.hardened))
     if b.mechanism != a.mechanism:
-        return f"mechanism {b.mechanism}"
+        return f"stronger mechanism: {MECHANISM_LABELS[b.mechanism]}"
     new = [g for g in b.layout if g not in a.layout]
     smallest = min(new, key=lambda g: (len(g), sorted(g)))
     return "isolate " + ",".join(sorted(smallest))

@@ -7,6 +7,7 @@ writes into the installed package.
 
 from __future__ import annotations
 
+import shlex
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,8 +73,8 @@ def _resolve(request: OpenRequest, recent: Recent, cwd: Path) -> OpenTarget:
     app = request.app
     if app is not None:
         if not app.is_dir():
-            raise StartupError(f"{app}: no such app directory; pass --app a directory "
-                               "holding kraft.yaml (or a new empty directory)")
+            raise StartupError(f"{app}: no such directory; for a new app create it first "
+                               f"(mkdir -p {shlex.quote(str(app))}), else pass --app a directory holding kraft.yaml")
     in_cwd = app is None and (cwd / "kraft.yaml").is_file()
     workdir = _workdir(request, recent, cwd if in_cwd else app)
     if app is not None:

@@ -62,7 +62,7 @@ class BuildRunScreen(SessionScreen):
 
     def refresh_from_session(self, event: SessionEvent | None) -> None:
         if self.busy is None:
-            self._status(f"{self._image_text()} · b build · r run · c cancel/stop")
+            self._status(self._image_text())
 
     def _image_text(self) -> str:
         """The image that exists, and whether the session is something else."""

@@ -25,6 +25,7 @@ from flexui.model.session import SessionEvent
 from flexui.screens.base import SessionScreen
 from flexui.screens.dialogs import ConfirmDialog, NameDialog
 from flexui.screens.dragdrop import Draggable, DropZone
+from flexui.screens.marked_checkbox import MarkedCheckbox
 from flexui.screens.safety_line import SafetyLine
 
 HARDENING_KEYS = (("ubsan", "U"), ("kasan", "K"), ("stack_protector", "P"))
@@ -93,7 +94,7 @@ class NewCompartmentZone(DropZone):
     """Dropping a library here creates a compartment for it."""
 
     def compose(self) -> ComposeResult:
-        yield Static("+ new compartment:\n  drop a library here\n  or press n", classes="new-zone-text")
+        yield Static("+ new\ncompartment:\ndrop a\nlibrary here\nor press n", classes="new-zone-text")
 
 
 class CompartmentsScreen(SessionScreen):
@@ -137,10 +138,14 @@ class CompartmentsScreen(SessionScreen):
                 yield Select([(DRIVER_LABELS[d], d) for d in DRIVERS], allow_blank=False, id="driver")
                 yield Select([("private stacks", "private"), ("shared stacks", "shared")],
                              allow_blank=False, id="stacks")
-                yield Checkbox("DSS", id="dss")
+                yield MarkedCheckbox("DSS", id="dss")
             yield Static(id="mechanism-note", markup=False)
             yield SafetyLine(id="safety-summary")
-            yield Columns(id="columns")
+            # The drop zone stays beside the columns, which scroll: with 3+ compartments at 80
+            # columns it was pushed off the edge.
+            with Horizontal(id="columns-row"):
+                yield Columns(id="columns")
+                yield NewCompartmentZone(id="new-compartment", classes="column")
             yield Static(id="problems", markup=False)
 
     def on_mount(self) -> None:
@@ -189,7 +194,7 @@ class CompartmentsScreen(SessionScreen):
             # A library placed in a compartment kraft.yaml does not declare: shown where it says, flagged.
             new_columns.append(CompartmentColumn(len(new_columns), key, False, [
                 p for lib in chips[key] for p in lib.problems], declared=False))
-        await columns.mount(*new_columns, NewCompartmentZone(id="new-compartment", classes="column"))
+        await columns.mount(*new_columns)
         for column in new_columns:
             await column.query_one(".chips").mount(*chips.get(column.comp_name, []))
         columns.scroll_to(x=scroll_x, animate=False)

@@ -5,8 +5,14 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
+
+
+def keyed(label: str, key: str) -> Content:
+    """A button label ending in its key; `[y]` as markup would be swallowed as a tag."""
+    return Content(f"{label} [{key}]")
 
 
 class ConfirmDialog(ModalScreen[bool]):
@@ -21,8 +27,8 @@ class ConfirmDialog(ModalScreen[bool]):
         with Vertical(classes="dialog"):
             yield Static(self._question, classes="dialog-text")
             with Horizontal(classes="dialog-buttons"):
-                yield Button(f"{self._yes} [y]", variant="warning", id="yes")
-                yield Button(f"{self._no} [n]", id="no")
+                yield Button(keyed(self._yes, "y"), variant="warning", id="yes")
+                yield Button(keyed(self._no, "n"), id="no")
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()
@@ -55,7 +61,7 @@ class NameDialog(ModalScreen[tuple[str, str] | None]):
             yield Static("", id="dialog-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self._ok, variant="primary", id="ok")
-                yield Button("Cancel", id="cancel")
+                yield Button(keyed("Cancel", "esc"), id="cancel")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "name" and self._with_description:

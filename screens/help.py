@@ -33,12 +33,15 @@ class HelpScreen(ModalScreen[None]):
 
 
 def binding_rows(screen) -> list[tuple[str, str]]:
-    """Key/description pairs active on `screen`, app-wide ones included."""
-    seen: dict[str, str] = {}
-    for key, active in screen.active_bindings.items():
+    """One row per action with all its keys (`f, H`), app-wide ones included."""
+    keys: dict[str, list[str]] = {}
+    descriptions: dict[str, str] = {}
+    for active in screen.active_bindings.values():
         binding = active.binding
-        description = binding.description or binding.action
         shown = screen.app.get_key_display(binding)
-        if shown not in seen:
-            seen[shown] = description
-    return sorted(seen.items(), key=lambda kv: (len(kv[0]) > 1, kv[0]))
+        keys.setdefault(binding.action, [])
+        if shown not in keys[binding.action]:
+            keys[binding.action].append(shown)
+        descriptions.setdefault(binding.action, binding.description or binding.action)
+    rows = [(", ".join(shown), descriptions[action]) for action, shown in keys.items()]
+    return sorted(rows, key=lambda kv: (len(kv[0]) > 1, kv[0].lower(), kv[0]))

@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from flexui.model.kconfig_explain import Explanation, Plan, explain, plan_fix, plan_label
+from flexui.screens.dialogs import keyed
 
 GOALS = {"enable": "Enable it and its dependency chain",
          "disable": "Turn it off, with what selects it",
@@ -77,9 +78,9 @@ class WhyNotDialog(ModalScreen[tuple[str, dict[str, str]] | None]):
                     yield Static(plan_text(self.plan), id="why-plan")
             with Horizontal(id="why-buttons"):
                 if self._can_apply:
-                    yield Button(f"Apply {len(self.plan.assignments)} changes [a]",
+                    yield Button(keyed(f"Apply {len(self.plan.assignments)} changes", "a"),
                                  variant="primary", id="apply")
-                yield Button("Close [esc]", id="close")
+                yield Button(keyed("Close", "esc"), id="close")
 
     @property
     def _can_apply(self) -> bool:

@@ -6,7 +6,7 @@ from kconfiglib import MenuNode
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -42,10 +42,11 @@ class InfoDialog(ModalScreen[bool]):
         self.dismiss(True)
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="info-box"):
-            yield Static(info_text(self.info), id="info-text")
-        hint = "Esc: close   w: why can't I change this?" if self.can_fix else "Esc: close"
-        yield Static(hint, id="info-hint")
+        with Vertical(id="info-frame"):
+            with VerticalScroll(id="info-box"):
+                yield Static(info_text(self.info), id="info-text")
+            hint = "Esc: close   w: why can't I change this?" if self.can_fix else "Esc: close"
+            yield Static(hint, id="info-hint")
 
     def on_mount(self) -> None:
         self.query_one("#info-box").focus()

@@ -8,6 +8,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from flexui.screens.dialogs import keyed
+
 
 class QuitDialog(ModalScreen[str | None]):
     """Answers "save", "discard" or None (stay)."""
@@ -21,9 +23,9 @@ class QuitDialog(ModalScreen[str | None]):
         with Vertical(classes="kconfig-dialog"):
             yield Static("There are unsaved changes. Save them before quitting?")
             with Horizontal(classes="kconfig-buttons"):
-                yield Button("Save and quit [s]", variant="primary", id="save")
-                yield Button("Quit without saving [d]", variant="error", id="discard")
-                yield Button("Stay [esc]", id="stay")
+                yield Button(keyed("Save and quit", "s"), variant="primary", id="save")
+                yield Button(keyed("Quit without saving", "d"), variant="error", id="discard")
+                yield Button(keyed("Stay", "esc"), id="stay")
 
     def on_mount(self) -> None:
         self.query_one("#save", Button).focus()

@@ -71,7 +71,7 @@ class SearchDialog(ModalScreen[SearchResult | None]):
         match = self.matches[i]
         text = Text()
         value = value_str(match.node)
-        text.append(f"{value:<6}" if value else " " * 6)
+        text.append(f"{value:<6} " if value else " " * 7)
         if match.name:
             text.append(match.name, style="bold")
             text.append("  ")

@@ -16,6 +16,21 @@ from textual.widget import Widget
 
 Item = tuple[str, str, str, bool]  # (key, key as shown, description, enabled)
 _DIM = Style(dim=True)
+PINNED = {"Save", "Quit", "Help"}  # kept when the line is too short, as menuconfig keeps them
+
+
+def fitting(items: list[Item], width: int) -> list[Item]:
+    """Drop unpinned keys from the right until the line fits `width` cells."""
+    def cells(item: Item) -> int:
+        return len(item[1]) + len(item[2]) + 3
+
+    kept = list(items)
+    for item in reversed(items):
+        if sum(map(cells, kept)) <= width:
+            break
+        if item[2] not in PINNED:
+            kept.remove(item)
+    return kept
 
 
 class KeyBar(Widget):
@@ -63,7 +78,10 @@ class KeyBar(Widget):
         key_style = self.get_component_rich_style("key-bar--key")
         text_style = self.get_component_rich_style("key-bar--description")
         line, self._spans = Text(no_wrap=True, overflow="crop"), []
-        for key, shown, description, enabled in self._items:
+        room = self.size.width
+        if self._palette is not None:
+            room -= len(self._palette[1]) + len(self._palette[2]) + 3
+        for key, shown, description, enabled in fitting(self._items, room):
             start = line.cell_len
             line.append(f" {shown} ", key_style if enabled else key_style + _DIM)
             line.append(f"{description} ", text_style if enabled else text_style + _DIM)

@@ -16,8 +16,7 @@ from flexui.model.design import DesignPoint
 from flexui.model.preset_compare import CompareRow, compare, mechanism_label, summary
 from flexui.model.presets import NAME_PATTERN, Preset, list_presets, save_preset
 from flexui.model.problems import InputError
-from flexui.model.safety_summary import compact as fmt
-from flexui.model.safety_summary import summarize
+from flexui.model.safety_summary import summarize, with_unit
 from flexui.model.userdirs import user_presets_dir
 from flexui.paths import shipped_presets
 from flexui.screens.base import SessionScreen
@@ -38,13 +37,19 @@ class CompareScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="compare-box"):
-            yield Static(f"[b]{self._left}[/b]  vs  [b]{self._right}[/b]   "
-                         "(d: only differences, Esc: close)", id="compare-title")
+            yield Static(f"[b]{escape(self._left)}[/b]  vs  [b]{escape(self._right)}[/b]   "
+                         "(≠ differs · d: only differences · Esc: close)", id="compare-title")
             yield DataTable(id="compare-table", cursor_type="row")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("", self._left, self._right)
+        aspect = min(28, max([len(r.aspect) for r in self._rows] + [6]))
+        # Both sides share what the box (95% less frame) leaves; long cells wrap, not run off the edge.
+        side = max(12, (self.app.size.width * 95 // 100 - 4 - aspect - 12) // 2)
+        table.add_column("", width=1)
+        table.add_column("", width=aspect)
+        table.add_column(self._left, width=side)
+        table.add_column(self._right, width=side)
         self._fill()
         table.focus()
 
@@ -55,8 +60,8 @@ class CompareScreen(ModalScreen[None]):
             if self._diff_only and not row.differs:
                 continue
             style = "bold yellow" if row.differs else ""
-            table.add_row(Text(row.aspect, style=style), Text(row.left, style=style),
-                          Text(row.right, style=style))
+            table.add_row("≠" if row.differs else "", Text(row.aspect, style=style),
+                          Text(row.left, style=style), Text(row.right, style=style), height=None)
 
     def action_toggle_diff_only(self) -> None:
         self._diff_only = not self._diff_only
@@ -112,7 +117,7 @@ class PresetsScreen(SessionScreen):
             hardened = iso.hardened()
             position = summarize(preset.app, DesignPoint.of(iso), db, estimator)
             estimate = position.estimate
-            cost = f"{fmt(estimate.value)} {estimate.kind[0]}" if estimate else "—"
+            cost = f"{with_unit(estimate.value, estimate.unit)} {estimate.kind}" if estimate else "—"
             order = f"{position.safer}/{position.less_safe} of {position.compared}" if estimate else "—"
             table.add_row("●" if preset.name == self.marked else "", preset.name, preset.app, cost, order,
                           mechanism_label(iso), str(len(iso.compartments)),
@@ -242,14 +247,22 @@ class PresetsScreen(SessionScreen):
         if preset is None or marked is None or marked.name == preset.name:
             self.notify("Mark a preset with space, move to another, then press c")
             return
-        self.app.push_screen(CompareScreen(marked.name, preset.name, compare(marked, preset)))
+        self.app.push_screen(CompareScreen(marked.name, preset.name,
+                                           compare(marked, preset, self._performance)))
 
     def action_compare_session(self) -> None:
         preset = self.current()
         if preset is None:
             return
         session = self.session.as_preset(SESSION_ROW)
-        self.app.push_screen(CompareScreen(preset.name, SESSION_ROW, compare(preset, session)))
+        self.app.push_screen(CompareScreen(preset.name, SESSION_ROW,
+                                           compare(preset, session, self._performance)))
+
+    def _performance(self, preset: Preset) -> str:
+        db, estimator = self.app.benchmarks
+        position = summarize(preset.app, DesignPoint.of(preset.isolation), db, estimator)
+        e = position.estimate
+        return f"{position.metric} {with_unit(e.value, e.unit)} {e.kind}" if e else "no benchmark data"
 
     def action_toggle_all_apps(self) -> None:
         self.all_apps = not self.all_apps

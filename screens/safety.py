@@ -13,16 +13,17 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, Label, Select, Static
 
-from flexui.model.config_space import ConfigSpace
+from flexui.model.budget_answer import safest_within
 from flexui.model.design import MECHANISM_LABELS, DesignPoint, apply_point
 from flexui.model.estimator import project
-from flexui.model.exploration import feasible_from_values, parse_budget, safest_within_budget
+from flexui.model.exploration import parse_budget
 from flexui.model.order_dot import to_dot, write_dot
 from flexui.model.safety_order import ORDERS, lt
 from flexui.model.safety_summary import SafetySummary, next_safer_steps, summarize
-from flexui.model.safety_summary import compact as fmt
+from flexui.model.safety_summary import with_unit
 from flexui.model.session import SessionEvent
 from flexui.screens.base import SessionScreen
+from flexui.screens.point_table import PointTable
 
 
 def short(point: DesignPoint) -> str:
@@ -47,8 +48,6 @@ class SafetyScreen(SessionScreen):
         super().__init__()
         self.order = "product"
         self.summary: SafetySummary | None = None
-        self._answer: list[DesignPoint] = []
-        self._steps: list[DesignPoint] = []
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="safety-body"):
@@ -63,11 +62,11 @@ class SafetyScreen(SessionScreen):
             with Horizontal(id="safety-tables"):
                 with Vertical(classes="half"):
                     yield Label("Next safer steps (Enter loads one)", classes="table-title")
-                    yield DataTable(id="steps", cursor_type="row", zebra_stripes=True)
+                    yield PointTable(id="steps")
                 with Vertical(classes="half"):
                     yield Label("Safest configurations within the budget (Enter loads one)",
                                 classes="table-title", id="budget-title")
-                    yield DataTable(id="budget-table", cursor_type="row", zebra_stripes=True)
+                    yield PointTable(id="budget-table")
             yield Static(id="neighbourhood", markup=False)
 
     def on_mount(self) -> None:
@@ -80,6 +79,8 @@ class SafetyScreen(SessionScreen):
             with self.prevent(Select.Changed):
                 select.value = summarize(self.session.app_name, DesignPoint.of(self.session.iso), db).metric
         self.refresh_from_session(None)
+        # Focusing the steps table scrolled the summary out of an 80x24 view.
+        self.call_after_refresh(self.query_one("#safety-body").scroll_home, animate=False)
 
     @property
     def metric(self) -> str | None:
@@ -93,10 +94,10 @@ class SafetyScreen(SessionScreen):
         lines = [summary.line()]
         if summary.estimate is not None:
             e = summary.estimate
-            lines.append(f"{e.basis}; range {fmt(e.low)} to {fmt(e.high)} {e.unit}")
+            lines.append(f"{e.basis}; range {with_unit(e.low, e.unit)} to {with_unit(e.high, e.unit)}")
             if summary.baseline is not None:
-                lines.append(f"baseline (one compartment, nothing hardened): {fmt(summary.baseline.value)} "
-                             f"{summary.baseline.unit}")
+                lines.append("baseline (one compartment, nothing hardened): "
+                             f"{with_unit(summary.baseline.value, summary.baseline.unit)}")
         lines.append(f"this configuration: {short(summary.point)}")
         self.query_one("#estimate", Static).update("\n".join(lines))
         self._fill_steps(summary)
@@ -108,18 +109,23 @@ class SafetyScreen(SessionScreen):
             except ValueError:
                 pass  # the user is told when they submit it
 
+    @property
+    def _steps(self) -> list[DesignPoint]:
+        return self.query_one("#steps", PointTable).points
+
+    @property
+    def _answer(self) -> list[DesignPoint]:
+        return self.query_one("#budget-table", PointTable).points
+
     def _fill_steps(self, summary: SafetySummary) -> None:
-        table = self.query_one("#steps", DataTable)
-        table.clear(columns=True)
-        table.add_columns("step", "value", "kind", "slower")
-        self._steps = []
-        if summary.estimate is None:
-            return
-        _, estimator = self.app.benchmarks
-        for step in next_safer_steps(summary, estimator):
-            change = step.estimate.relative_to(summary.estimate)
-            table.add_row(step.what, fmt(step.estimate.value), step.estimate.kind, f"{change:+.0%}")
-            self._steps.append(step.point)
+        rows = []
+        if summary.estimate is not None:
+            _, estimator = self.app.benchmarks
+            for step in next_safer_steps(summary, estimator):
+                e = step.estimate
+                rows.append(((step.what, with_unit(e.value, e.unit), e.kind,
+                              f"{e.relative_to(summary.estimate):+.0%}"), step.point))
+        self.query_one("#steps", PointTable).show(("step", "value", "basis", "slower"), rows)
 
     def _measured(self) -> dict[DesignPoint, float]:
         db, _ = self.app.benchmarks
@@ -137,30 +143,29 @@ class SafetyScreen(SessionScreen):
         covers_up = [p for p in above if not any(lt(q, p, self.order) for q in above)]
         covers_down = [p for p in below if not any(lt(p, q, self.order) for q in below)]
         lines = [f"Safety order around this configuration ({self.order} order, measured configurations):"]
-        lines += [f"   ▲ {fmt(values[p]):>6}  {short(p)}" for p in sorted(covers_up, key=lambda p: -values[p])[:6]]
-        mark = fmt(values[here]) if here in values else "  —"
-        lines.append(f" ► {mark:>7}  {short(here)}   ({len(above)} safer, {len(below)} less safe)")
-        lines += [f"   ▼ {fmt(values[p]):>6}  {short(p)}" for p in sorted(covers_down, key=lambda p: -values[p])[:6]]
+        unit = summary.estimate.unit if summary.estimate else ""
+        lines += [f"   ▲ {with_unit(values[p], unit):>12}  {short(p)}" for p in sorted(covers_up, key=lambda p: -values[p])[:6]]
+        mark = with_unit(values[here], unit) if here in values else "—"
+        lines.append(f"  ► {mark:>12}  {short(here)}   ({len(above)} safer, {len(below)} less safe)")
+        lines += [f"   ▼ {with_unit(values[p], unit):>12}  {short(p)}" for p in sorted(covers_down, key=lambda p: -values[p])[:6]]
         self.query_one("#neighbourhood", Static).update("\n".join(lines))
 
     def _fill_budget(self, budget: float) -> None:
-        values = self._measured()
-        table = self.query_one("#budget-table", DataTable)
-        table.clear(columns=True)
-        table.add_columns("value", "configuration")
-        self._answer = []
-        if not values or self.summary is None or self.summary.estimate is None:
+        table = self.query_one("#budget-table", PointTable)
+        summary = self.summary
+        if summary is None or summary.estimate is None:
+            table.show((), [])
             return
-        points = sorted(values, key=DesignPoint.key)
-        space = ConfigSpace.spanned_by(points)
-        higher = self.summary.estimate.higher_is_better
-        answer = safest_within_budget(space, feasible_from_values(space, values.get, budget, higher), self.order)
-        self._answer = sorted(answer, key=lambda p: -values[p] if higher else values[p])
-        for p in self._answer:
-            table.add_row(fmt(values[p]), short(p))
+        db, estimator = self.app.benchmarks
+        answers = safest_within(summary.app, summary.metric, budget, db, estimator, self.order)
+        table.show(("value", "basis", "configuration"),
+                   [((with_unit(a.estimate.value, a.estimate.unit), a.estimate.kind, short(a.point)), a.point)
+                    for a in answers])
+        measured = sum(1 for a in answers if a.estimate.kind == "measured")
         self.query_one("#budget-title", Label).update(
-            f"Safest configurations with {self.summary.metric} {'>=' if higher else '<='} {fmt(budget)}: "
-            f"{len(self._answer)} (Enter loads one)")
+            f"Safest with {summary.metric} {'>=' if summary.estimate.higher_is_better else '<='} "
+            f"{with_unit(budget, summary.estimate.unit)}: {measured} measured, {len(answers) - measured} "
+            "estimated (Enter loads one)")
 
     @on(Input.Submitted, "#budget")
     def _budget(self, event: Input.Submitted) -> None:
@@ -170,10 +175,12 @@ class SafetyScreen(SessionScreen):
             self.notify(str(e), severity="error")
             return
         self._fill_budget(budget)
+        self.query_one("#safety-body").scroll_to_widget(self.query_one("#budget-title"), top=True,
+                                                        animate=False)
         if self._answer:
-            self.query_one("#budget-table", DataTable).focus()
+            self.query_one("#budget-table", DataTable).focus(scroll_visible=False)
         else:
-            self.notify("no measured configuration meets this budget", severity="warning")
+            self.notify("no configuration meets this budget, measured or estimated", severity="warning")
 
     @on(Select.Changed, "#metric")
     def _metric(self) -> None:
@@ -192,10 +199,9 @@ class SafetyScreen(SessionScreen):
 
     @on(DataTable.RowSelected)
     def _load(self, event: DataTable.RowSelected) -> None:
-        chosen = self._answer if event.data_table.id == "budget-table" else self._steps
-        if event.cursor_row >= len(chosen):
+        point = event.data_table.chosen() if isinstance(event.data_table, PointTable) else None
+        if point is None:
             return
-        point = chosen[event.cursor_row]
         self.session.edit_isolation(f"load {short(point)}", lambda iso: apply_point(iso, point))
         self.notify(f"loaded: {short(point)}", timeout=5)
 

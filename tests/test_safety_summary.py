@@ -28,7 +28,7 @@ def test_next_safer_steps_are_one_step_safer_and_cheapest_first(tmp_path):
     db = BenchDB.load(user_dir=tmp_path)
     est = Estimator(db)
     steps = next_safer_steps(summarize("redis", TWO, db, est), est)
-    assert {"harden lwip", "mechanism ept"} <= {s.what for s in steps}
+    assert {"harden lwip", "stronger mechanism: VM/EPT"} <= {s.what for s in steps}
     values = [float(f"{s.estimate.value:.4g}") for s in steps]
     assert values == sorted(values, reverse=True)
     ties = [s.what for s in steps if float(f"{s.estimate.value:.4g}") == values[0]]

@@ -88,3 +88,13 @@ def test_preset_for_another_app_opens_that_sample_app(tmp_path):
     assert target.app_dir.name == "sqlite"
     with pytest.raises(StartupError, match="no app named"):
         resolve(OpenRequest(preset_app="doom"), Recent(), cwd=tmp_path)
+
+
+def test_a_missing_app_directory_is_refused_with_one_way_to_make_it(tmp_path):
+    new = tmp_path / "my app"
+    with pytest.raises(StartupError) as e:
+        resolve(OpenRequest(app=new), Recent(), cwd=tmp_path)
+    assert str(e.value) == (f"{new}: no such directory; for a new app create it first "
+                            f"(mkdir -p '{new}'), else pass --app a directory holding kraft.yaml")
+    new.mkdir()
+    assert resolve(OpenRequest(app=new), Recent(), cwd=tmp_path).app_dir == new.resolve()

@@ -8,6 +8,8 @@ from session_app import make_app, sample_app_copy
 from flexui.app import FlexApp
 from flexui.launch import open_session
 from flexui.model.tree import locate
+from flexui.model.presets import load_preset
+from flexui.paths import shipped_presets
 from flexui.screens.compartments import CompartmentsScreen
 from flexui.screens.dialogs import NameDialog
 
@@ -254,3 +256,29 @@ async def test_escape_cancels_a_drag_and_nothing_moves(tmp_path):
         await settle(pilot)
         assert app.session.iso.compartment_of("newlib") == "comp1"
         assert not app.screen.query("DragGhost") and not app.screen.query(".-drop-target")
+
+
+async def test_with_three_compartments_at_80x24_the_new_zone_stays_whole_and_takes_a_drop(tmp_path):
+    app = make_app(tmp_path, mode="compartments",
+                   preset=load_preset(shipped_presets() / "redis-mpk3.yaml"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        zone = app.screen.query_one("#new-compartment").region
+        assert zone.width >= 14 and zone.right <= 80
+        await drag(pilot, "newlib", "#new-compartment")
+        assert isinstance(app.screen, NameDialog)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.session.iso.compartment_of("newlib") == "comp4"
+
+
+async def test_dss_checkbox_is_marked_only_when_on_so_no_color_tells_them_apart(tmp_path, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(tmp_path, mode="compartments")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        dss = app.screen.query_one("#dss")
+        assert dss.value and "X" in str(dss.render())
+        await pilot.press("D")
+        await settle(pilot)
+        assert not app.session.iso.dss and not dss.value and "X" not in str(dss.render())

@@ -48,3 +48,26 @@ async def test_each_screen_shows_its_own_keys(tmp_path):
         assert "Why?" not in compartments
         assert any(b.description in compartments
                    for b in type(app.screen).BINDINGS if getattr(b, "show", False))
+
+
+async def test_save_quit_and_help_stay_on_the_bar_at_80_columns(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        text = bar_text(app)
+        assert all(key in text for key in (" s Save ", " q Quit ", " f1 Help ")), text
+        assert "Why?" not in text  # made room for them
+        await click_label(pilot, app, "Help")
+        assert "Help" in type(app.screen).__name__
+
+
+async def test_the_command_palette_names_commands_in_words_with_their_keys(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        commands = list(app.get_system_commands(app.screen))
+        titles = [c.title for c in commands]
+        assert "Search" in titles and not any("(" in t and ")" in t and "'" in t for t in titles)
+        assert len(titles) == len(set(titles))
+        search = next(c for c in commands if c.title == "Search")
+        assert search.help == "key: /"

@@ -26,7 +26,12 @@ async def test_budget_lists_the_safest_and_enter_loads_one(tmp_path):
         await pilot.press("enter")
         await pilot.pause()
         answer = app.screen._answer
-        assert len(answer) == 2
+        table = app.screen.query_one("#budget-table")
+        kinds = [table.get_row_at(i)[1] for i in range(table.row_count)]
+        assert kinds[:2] == ["measured", "measured"] and set(kinds[2:]) == {"estimated"}
+        assert all("req/s" in table.get_row_at(i)[0] for i in range(table.row_count))
+        title = str(app.screen.query_one("#budget-title").render())
+        assert f"2 measured, {len(answer) - 2} estimated" in title
         await pilot.press("enter")
         await pilot.pause()
         assert DesignPoint.of(app.session.iso) == answer[0]
@@ -34,6 +39,33 @@ async def test_budget_lists_the_safest_and_enter_loads_one(tmp_path):
         await pilot.press("ctrl+z")
         await pilot.pause()
         assert DesignPoint.of(app.session.iso) != answer[0]
+
+
+async def test_opens_with_its_summary_in_view_at_80x24(tmp_path):
+    app = make_app(tmp_path, mode="safety")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen.query_one("#safety-body").scroll_y == 0
+        assert app.screen.focused is app.screen.query_one("#steps")
+        await pilot.press("b")
+        await type_text(pilot, "800k")
+        await pilot.press("enter")
+        await pilot.pause()
+        title = app.screen.query_one("#budget-title")
+        assert title.region.height and 2 < title.region.y < 12  # the results scrolled into view
+        assert app.screen.focused is app.screen.query_one("#budget-table")
+
+
+async def test_steps_columns_fit_their_cells_from_the_first_paint(tmp_path):
+    app = make_app(tmp_path, mode="safety")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one("#steps")
+        step = table.ordered_columns[0]
+        assert step.get_render_width(table) >= max(len(table.get_row_at(i)[0]) for i in range(table.row_count))
+        assert all(table.get_row_at(i)[0].split()[0] in ("isolate", "harden", "stronger")
+                   for i in range(table.row_count))
 
 
 async def test_a_safer_step_is_loaded_and_the_estimate_follows(tmp_path):
