@@ -7,8 +7,8 @@ from session_app import make_app, sample_app_copy
 
 from flexui.app import FlexApp
 from flexui.launch import open_session
-from flexui.model.tree import locate
 from flexui.model.presets import load_preset
+from flexui.model.tree import locate
 from flexui.paths import shipped_presets
 from flexui.screens.compartments import CompartmentsScreen
 from flexui.screens.dialogs import NameDialog
