@@ -14,12 +14,18 @@ from pathlib import Path
 from flexui.model.benchdata import BenchDB
 from flexui.model.budget_answer import hardenable_with_data
 from flexui.model.config_space import ConfigSpace
-from flexui.model.design import DesignPoint
+from flexui.model.design import DesignPoint, realised
 from flexui.model.estimator import Estimator
+from flexui.model.isolation import IsolationConfig
+from flexui.model.kraftyaml import load_kraft
 from flexui.model.exploration import (feasible_from_model, feasible_from_values, maximal, members,
                                       parse_budget, plan, safest_within_budget)
 from flexui.model.order_dot import to_dot, write_dot
+from flexui.model.presets import NAME_PATTERN, Preset, isolation_section, save_preset
+from flexui.model.problems import InputError
 from flexui.model.safety_order import ORDERS, count_safer, leq
+from flexui.model.userdirs import user_presets_dir
+from flexui.paths import embedded_tree, shipped_presets
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,7 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="print the order in which to build and measure configurations to find the answer")
     p.add_argument("--dot", metavar="FILE", type=Path,
                    help="write the safety order around the answer as Graphviz dot (and FILE.svg)")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--json", action="store_true",
+                   help="machine-readable output: each answer's isolation as a preset writes it")
+    p.add_argument("--save-preset", metavar="NAME",
+                   help="save the best-valued answer as your preset NAME (load it with flexui --preset NAME)")
     return p
 
 
@@ -54,18 +63,19 @@ def _invalid(message: str) -> Invalid:
     return Invalid(f"flexui explore: {message}")
 
 
-def resolve_app(ref: str) -> tuple[str, frozenset[str] | None]:
+def resolve_app(ref: str) -> tuple[str, IsolationConfig | None, frozenset[str] | None]:
+    """Name, own isolation (an app directory's, else the embedded sample's), and the libraries
+    an app directory restricts the generated space to."""
     path = Path(ref)
     if (path / "kraft.yaml").is_file():
-        from flexui.model.kraftyaml import load_kraft
-
         kraft = load_kraft(path / "kraft.yaml")
-        iso = kraft.isolation()
         name = kraft.data.get("name") if isinstance(kraft.data.get("name"), str) else None
-        return name or path.name, frozenset(iso.libraries)
+        iso = kraft.isolation()
+        return name or path.name, iso, frozenset(iso.libraries)
     if path.exists() or "/" in ref:
         raise _invalid(f"{ref}: no kraft.yaml there; give an app directory or an app name")
-    return ref, None
+    sample = embedded_tree() / "apps" / ref / "kraft.yaml"
+    return ref, load_kraft(sample).isolation() if sample.is_file() else None, None
 
 
 def main(argv: list[str]) -> int:
@@ -81,11 +91,16 @@ def explore(args: argparse.Namespace) -> int:
         budget = parse_budget(args.budget)
     except ValueError as e:
         raise _invalid(f"--budget {e}") from None
-    app, libraries = resolve_app(args.app)
+    if args.save_preset is not None and not NAME_PATTERN.match(args.save_preset):
+        raise _invalid(f"--save-preset {args.save_preset!r}: use letters, digits, '.', '_' and '-'")
+    if args.save_preset is not None and (shipped_presets() / f"{args.save_preset}.yaml").exists():
+        raise _invalid(f"--save-preset {args.save_preset}: a shipped preset has this name; choose another")
+    app, base, libraries = resolve_app(args.app)
     db = BenchDB.load()
     if app not in db.apps():
         raise _invalid(f"no benchmark data for app {app!r}; apps with data: {', '.join(db.apps())} "
                        "(add yours with flexui measure record)")
+    args.metric = next((m for m in db.metrics(app) if m.lower() == args.metric.lower()), args.metric)
     if args.metric not in db.metrics(app):
         raise _invalid(f"app {app} has no metric {args.metric!r}; choose one of {', '.join(db.metrics(app))}")
     estimator = Estimator(db)
@@ -100,13 +115,21 @@ def explore(args: argparse.Namespace) -> int:
                                      max_compartments=args.max_compartments,
                                      hardenable=hardenable_with_data(model))
         feasible = feasible_from_model(space, model, budget)
-    answer = sorted(safest_within_budget(space, feasible, args.order), key=DesignPoint.key)
+    sign = -1 if model.higher_is_better else 1
+    estimates = {p: estimator.estimate(app, args.metric, p) for p in safest_within_budget(space, feasible, args.order)}
+    answer = sorted(estimates, key=lambda p: (sign * estimates[p].value, p.key()))
+    base = base if base is not None else IsolationConfig()
     rows = []
     for point in answer:
-        est = estimator.estimate(app, args.metric, point)
-        rows.append({"configuration": point.key(), "label": point.label(), "value": est.value,
-                     "kind": est.kind, "low": est.low, "high": est.high, "unit": est.unit,
-                     "safer_in_space": count_safer(point, space)})
+        est = estimates[point]
+        rows.append({"configuration": point.key(), "label": point.label(),
+                     "isolation": isolation_section(realised(base, point), explicit=True),
+                     "value": est.value, "kind": est.kind, "low": est.low, "high": est.high,
+                     "unit": est.unit, "safer_in_space": count_safer(point, space)})
+    saved = _save(args, app, answer[0], realised(base, answer[0]), budget, model) \
+        if args.save_preset is not None and answer else None
+    if args.save_preset is not None and not answer:
+        raise _invalid(f"--save-preset {args.save_preset}: no configuration meets the budget; nothing saved")
     steps = _plan(args, space, model, values, budget) if args.plan else None
     dot_path = svg = None
     if args.dot:
@@ -115,7 +138,9 @@ def explore(args: argparse.Namespace) -> int:
         svg = write_dot(args.dot, to_dot(around, order=args.order, highlight=set(answer),
                                          title=f"{app} {args.metric} >= {budget:g}"))
     if args.json:
-        json.dump({"app": app, "metric": args.metric, "budget": budget, "order": args.order,
+        json.dump({"app": app, "metric": args.metric, "budget": budget, "unit": model.unit,
+                   "higher_is_better": model.higher_is_better, "order": args.order,
+                   "saved_preset": str(saved) if saved else None,
                    "space": args.space, "space_size": space.size, "answer": rows,
                    "plan": steps, "dot": str(dot_path) if dot_path else None,
                    "svg": str(svg) if svg else None}, sys.stdout, indent=1)
@@ -134,7 +159,21 @@ def explore(args: argparse.Namespace) -> int:
             print(f"  {i:>3}. {step['label']}" + (f"  -> {step['value']:,.6g}" if "value" in step else ""))
     if dot_path:
         print(f"wrote {dot_path}" + (f" and {svg}" if svg else " (install graphviz for SVG)"))
+    if saved:
+        print(f"saved the first answer as preset {args.save_preset}: {saved}")
     return 0
+
+
+def _save(args, app: str, point: DesignPoint, iso: IsolationConfig, budget: float, model) -> Path:
+    direction = ">=" if model.higher_is_better else "<="
+    preset = Preset(args.save_preset, f"flexui explore: safest with {args.metric} {direction} {budget:g} "
+                    f"{model.unit} ({args.order} order, {args.space} space): {point.label()}", app, iso)
+    path = user_presets_dir() / f"{args.save_preset}.yaml"
+    try:
+        save_preset(preset, path)
+    except InputError as e:
+        raise _invalid(str(e.problems[0])) from None
+    return path
 
 
 def _plan(args, space, model, values, budget) -> list[dict]:

@@ -169,3 +169,10 @@ def apply_point(iso: IsolationConfig, point: DesignPoint) -> None:
         iso.remove_compartment(comp.name)
     for lib in point.libraries:
         iso.set_hardening(lib, Hardening.full() if lib in point.hardened else Hardening())
+
+
+def realised(base: IsolationConfig, point: DesignPoint) -> IsolationConfig:
+    """A copy of `base` (the app's own isolation, core flags and names kept) realising `point`."""
+    iso = base.copy()
+    apply_point(iso, point)
+    return iso

@@ -81,11 +81,49 @@ def test_headless_commands_never_import_textual():
     assert out.strip().splitlines()[-1] == "0 []"
 
 
-def test_paper_order_at_680k_keeps_the_three_compartment_layout_the_figure_shows_at_693k(capsys):
-    assert main(["explore", "--app", "redis", "--metric", "GET", "--budget", "680k", "--order", "paper",
-                 "--json"]) == 0
-    answer = json.loads(capsys.readouterr().out)["answer"]
-    three = [row for row in answer if row["configuration"].count("|") == 2]
-    assert [row["configuration"] for row in three] == [
-        "lwip|newlib,pthread-embedded,redis,tlsf|uksched,ukschedcoop;;mpk-dss"]
-    assert round(three[0]["value"], 1) == 693500.0
+def test_json_answers_are_preset_isolations_best_value_first_with_units(tmp_path, capsys):
+    import yaml
+
+    from flexui.model.design import DesignPoint
+    from flexui.model.presets import load_preset
+
+    assert main(["explore", "--app", "redis", "--metric", "get", "--budget", "800k", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["metric"] == "GET" and out["unit"] == "req/s" and out["higher_is_better"]
+    values = [row["value"] for row in out["answer"]]
+    assert len(values) == 3 and values == sorted(values, reverse=True)
+    for i, row in enumerate(out["answer"]):
+        libraries = row["isolation"]["libraries"]
+        assert all({"compartment", "harden"} <= entry.keys() for entry in libraries.values())
+        names = {c["name"] for c in row["isolation"]["compartments"]}
+        assert {entry["compartment"] for entry in libraries.values()} == names
+        path = tmp_path / f"answer{i}.yaml"
+        path.write_text(yaml.safe_dump({"flexui-preset": 1, "name": f"answer{i}", "app": "redis",
+                                        "isolation": row["isolation"]}))
+        assert DesignPoint.of(load_preset(path).isolation) == DesignPoint.from_key(row["configuration"])
+
+
+def test_save_preset_writes_the_best_answer_as_a_user_preset(tmp_path, capsys):
+    from flexui.model.design import DesignPoint
+    from flexui.model.presets import load_preset
+
+    assert main(["explore", "--app", "redis", "--metric", "GET", "--budget", "800k", "--json",
+                 "--save-preset", "fast-enough"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    saved = tmp_path / "data" / "flexui" / "presets" / "fast-enough.yaml"
+    assert out["saved_preset"] == str(saved)
+    preset = load_preset(saved)
+    assert preset.app == "redis" and preset.isolation.libraries["uksched"].is_core
+    assert DesignPoint.of(preset.isolation) == DesignPoint.from_key(out["answer"][0]["configuration"])
+
+
+@pytest.mark.parametrize("name, message", [("redis-mpk1", "a shipped preset has this name"),
+                                           ("../evil", "use letters, digits"),
+                                           ("never", "no configuration meets the budget")])
+def test_save_preset_refusals_write_nothing(name, message, tmp_path, capsys):
+    budget = "1e12" if name == "never" else "800k"
+    assert main(["explore", "--app", "redis", "--metric", "GET", "--budget", budget,
+                 "--save-preset", name]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "data" / "flexui" / "presets").exists()
