@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import asdict
 import sys
 from pathlib import Path
 
 from flexui.model.benchdata import BenchDB
 from flexui.model.budget_answer import hardenable_with_data
 from flexui.model.config_space import ConfigSpace
+from flexui.model.cost_breakdown import breakdown
 from flexui.model.design import DesignPoint, realised
 from flexui.model.estimator import Estimator
 from flexui.model.isolation import IsolationConfig
@@ -50,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write the safety order around the answer as Graphviz dot (and FILE.svg)")
     p.add_argument("--json", action="store_true",
                    help="machine-readable output: each answer's isolation as a preset writes it")
+    p.add_argument("--explain", action="store_true",
+                   help="with each answer, the estimator's cost by term: which boundary or hardened "
+                        "library costs how much")
     p.add_argument("--save-preset", metavar="NAME",
                    help="save the best-valued answer as your preset NAME (load it with flexui --preset NAME)")
     return p
@@ -126,6 +131,8 @@ def explore(args: argparse.Namespace) -> int:
                      "isolation": isolation_section(realised(base, point), explicit=True),
                      "value": est.value, "kind": est.kind, "low": est.low, "high": est.high,
                      "unit": est.unit, "safer_in_space": count_safer(point, space)})
+        if args.explain:
+            rows[-1]["breakdown"] = asdict(breakdown(model, point))
     saved = _save(args, app, answer[0], realised(base, answer[0]), budget, model) \
         if args.save_preset is not None and answer else None
     if args.save_preset is not None and not answer:
@@ -149,8 +156,10 @@ def explore(args: argparse.Namespace) -> int:
     direction = ">=" if model.higher_is_better else "<="
     print(f"{app} {args.metric} {direction} {budget:,.6g} {model.unit}: "
           f"{len(answer)} safest configuration(s) of {space.size:,} ({args.order} order, {args.space} space)")
-    for row in rows:
+    for point, row in zip(answer, rows):
         print(f"  {row['value']:>14,.6g} {row['unit']:<6} {row['kind']:<9} {row['label']}")
+        if args.explain:
+            print("\n".join("      " + line for line in breakdown(model, point).lines()))
     if not rows:
         print("  none meets the budget; try a lower one")
     if steps is not None:

@@ -14,6 +14,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, Label, Select, Static
 
 from flexui.model.budget_answer import safest_within
+from flexui.model.cost_breakdown import breakdown
 from flexui.model.design import MECHANISM_LABELS, DesignPoint, apply_point
 from flexui.model.estimator import project
 from flexui.model.exploration import parse_budget
@@ -23,6 +24,7 @@ from flexui.model.safety_summary import SafetySummary, next_safer_steps, summari
 from flexui.model.safety_summary import with_unit
 from flexui.model.session import SessionEvent
 from flexui.screens.base import SessionScreen
+from flexui.screens.cost_view import CostView
 from flexui.screens.point_table import PointTable
 
 
@@ -67,6 +69,7 @@ class SafetyScreen(SessionScreen):
                     yield Label("Safest configurations within the budget (Enter loads one)",
                                 classes="table-title", id="budget-title")
                     yield PointTable(id="budget-table")
+            yield CostView(id="cost-breakdown")
             yield Static(id="neighbourhood", markup=False)
 
     def on_mount(self) -> None:
@@ -101,6 +104,8 @@ class SafetyScreen(SessionScreen):
         lines.append(f"this configuration: {short(summary.point)}")
         self.query_one("#estimate", Static).update("\n".join(lines))
         self._fill_steps(summary)
+        self.query_one(CostView).show(
+            breakdown(estimator.fit(summary.app, summary.metric), summary.point) if summary.metric else None)
         self._fill_neighbourhood(summary)
         text = self.query_one("#budget", Input).value
         if text.strip():

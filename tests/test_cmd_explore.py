@@ -127,3 +127,12 @@ def test_save_preset_refusals_write_nothing(name, message, tmp_path, capsys):
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "data" / "flexui" / "presets").exists()
+
+
+def test_explain_gives_each_answer_its_cost_by_term(capsys):
+    assert main(["explore", "--app", "redis", "--metric", "GET", "--budget", "800k", "--explain"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("Cost by term (estimated)") == 3 and "hardening lwip" in out and "boundary lwip |" in out
+    assert main(["explore", "--app", "redis", "--metric", "GET", "--budget", "800k", "--explain", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["answer"]
+    assert all(row["breakdown"]["unit"] == "req/s" and row["breakdown"]["terms"] for row in rows)

@@ -106,3 +106,15 @@ def test_snapshot_safety_screen(tmp_path, snap_compare):
         await pilot.pause()
 
     assert snap_compare(make_app(tmp_path, mode="safety"), terminal_size=SIZE, run_before=budget)
+
+
+async def test_cost_by_term_follows_the_configuration(tmp_path):
+    app = make_app(tmp_path, mode="safety")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        text = str(app.screen.query_one("#cost-breakdown").render())
+        assert "Cost by term" in text and "boundary lwip |" in text and "hardening" not in text
+        index = next(i for i, p in enumerate(app.screen._steps) if p.hardened == {"lwip"})
+        await pilot.press(*["down"] * index, "enter")
+        await pilot.pause()
+        assert "hardening lwip" in str(app.screen.query_one("#cost-breakdown").render())

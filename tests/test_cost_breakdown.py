@@ -1,0 +1,44 @@
+"""The estimator's cost by term on the shipped benchmark data: terms add up to the estimate."""
+
+from __future__ import annotations
+
+import pytest
+
+from flexui.model.benchdata import BenchDB
+from flexui.model.cost_breakdown import breakdown
+from flexui.model.design import DesignPoint
+from flexui.model.estimator import Estimator
+
+ALL = "lwip,newlib,pthread-embedded,redis,tlsf,uksched,ukschedcoop"
+
+
+@pytest.fixture
+def model(tmp_path):
+    return Estimator(BenchDB.load(user_dir=tmp_path)).fit("redis", "GET")
+
+
+def test_terms_add_up_to_the_models_estimate(model):
+    point = DesignPoint.from_key("lwip|newlib,pthread-embedded,redis,tlsf,uksched,ukschedcoop;lwip;mpk-dss")
+    b = breakdown(model, point)
+    assert b.predicted == pytest.approx(model.predict(point))
+    assert model.base + sum(t.time for t in b.terms) == pytest.approx(model.predict_time(point))
+    assert {t.kind for t in b.terms} == {"boundary", "hardening"}
+    assert any(t.kind == "hardening" and t.what == "lwip" for t in b.terms)
+    assert all("lwip" in t.what for t in b.terms if t.kind == "boundary")  # only lwip's boundaries are crossed
+    assert [abs(t.time) for t in b.terms] == sorted((abs(t.time) for t in b.terms), reverse=True)
+    harden = next(t for t in b.terms if t.what == "lwip")
+    assert harden.without > b.predicted  # un-hardening lwip is faster (GET: higher is better)
+
+
+def test_the_baseline_has_no_term_and_says_so(model):
+    b = breakdown(model, DesignPoint.from_key(f"{ALL};;mpk-dss"))
+    assert b.terms == [] and b.predicted == pytest.approx(b.base)
+    assert "no overhead term" in b.lines()[-1]
+
+
+def test_a_cheaper_gate_weighs_boundaries_less(model):
+    layout = "lwip|newlib,pthread-embedded,redis,tlsf,uksched,ukschedcoop;;"
+    dss, fcalls = (breakdown(model, DesignPoint.from_key(layout + m)) for m in ("mpk-dss", "fcalls"))
+    assert fcalls.gate_factor < dss.gate_factor
+    assert sum(t.time for t in fcalls.terms) < sum(t.time for t in dss.terms)
+    assert "req/s" in dss.lines()[0] and "Intel MPK" in dss.lines()[1]
