@@ -33,7 +33,8 @@ FORMAT_VERSION = 1
 PRESET_SUFFIXES = (".yaml", ".yml")
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 
-TOP_KEYS = (FORMAT_KEY, "name", "description", "app", "isolation", "kconfig")
+TOP_KEYS = (FORMAT_KEY, "name", "description", "app", "paper", "isolation", "kconfig")
+PAPER_KEYS = ("figure", "build", "artifact")
 ISOLATION_KEYS = ("mechanism", "compartments", "libraries")
 MECHANISM_KEYS = ("driver", "stacks", "dss", "heap_size")
 COMPARTMENT_KEYS = ("name", "default")
@@ -46,6 +47,16 @@ ISOLATION_SYMBOLS = (*DRIVER_SYMBOLS.values(), SHARED_STACKS, PRIVATE_STACKS, DS
                      "CONFIG_LIBUBSAN", "CONFIG_LIBKASAN", "CONFIG_LIBUKSP")
 
 
+@dataclass(frozen=True)
+class PaperSource:
+    """The configuration of the FlexOS paper (ASPLOS'22) a preset reproduces, and where the
+    artifact (project-flexos/asplos22-ae) defines it, so the claim can be checked."""
+
+    figure: int
+    build: str  # the build's name in the figure's data (Fig. 6: its task id)
+    artifact: tuple[str, ...]  # files of the artifact, relative to its root
+
+
 @dataclass
 class Preset:
     name: str
@@ -55,6 +66,7 @@ class Preset:
     kconfig: dict[str, str] = field(default_factory=dict)
     path: Path | None = None
     shipped: bool = False
+    paper: PaperSource | None = None
     # Where `app`, `name` and each kconfig entry were written, for problems.
     origins: dict[str, Origin] = field(default_factory=dict, repr=False, compare=False)
 
@@ -154,8 +166,34 @@ class _Reader:
             for i, (sym, _) in enumerate(kconfig_items(data["kconfig"])):
                 step: str | int = i if isinstance(data["kconfig"], list) else sym
                 origins[sym] = self.at("kconfig", step, key=isinstance(step, str))
+        paper = self.paper(data["paper"]) if "paper" in data else None
         return Preset(name=name, description=description.strip(), app=app, isolation=iso,
-                      kconfig=kconfig, origins=origins)
+                      kconfig=kconfig, origins=origins, paper=paper)
+
+    def paper(self, value: object) -> PaperSource | None:
+        example = "{figure: 9, build: flexos-ept2, artifact: [experiments/...]}"
+        section = self.mapping(value, "`paper`", "paper", example=example)
+        if section is None:
+            return None
+        self.keys(section, PAPER_KEYS, "paper", what="`paper`")
+        figure, build, artifact = (section.get(k) for k in PAPER_KEYS)
+        ok = True
+        if isinstance(figure, bool) or not isinstance(figure, int) or figure <= 0:
+            self.bad(f"`figure` must be the paper's figure number, not {figure!r}", "paper",
+                     *(["figure"] if "figure" in section else []))
+            ok = False
+        if not isinstance(build, str) or not build.strip():
+            self.bad("`build` must name the build in the figure's data (Fig. 6: its task id)", "paper",
+                     *(["build"] if "build" in section else []))
+            ok = False
+        if not isinstance(artifact, list) or not artifact or not all(
+                isinstance(a, str) and a and not a.startswith("/") and ".." not in a.split("/")
+                for a in artifact):
+            self.bad("`artifact` must list the artifact's files that define the build, relative to "
+                     "its root (e.g. experiments/fig-09_iperf-throughput/...)", "paper",
+                     *(["artifact"] if "artifact" in section else []))
+            ok = False
+        return PaperSource(figure, build.strip(), tuple(artifact)) if ok else None
 
     def isolation(self, section: dict) -> IsolationConfig:
         self.keys(section, ISOLATION_KEYS, "isolation", what="`isolation`")
@@ -333,8 +371,11 @@ def dump_preset(preset: Preset) -> str:
     lines = [f"{FORMAT_KEY}: {FORMAT_VERSION}", f"name: {dump_flow(preset.name)}"]
     if preset.description:
         lines.append(f"description: {dump_flow(preset.description)}")
-    lines += [f"app: {dump_flow(preset.app)}", "isolation:",
-              f"  mechanism: {dump_flow(section['mechanism'])}", "  compartments:"]
+    lines.append(f"app: {dump_flow(preset.app)}")
+    if preset.paper is not None:
+        lines += ["paper:", f"  figure: {preset.paper.figure}", f"  build: {dump_flow(preset.paper.build)}",
+                  "  artifact:", *(f"    - {dump_flow(a)}" for a in preset.paper.artifact)]
+    lines += ["isolation:", f"  mechanism: {dump_flow(section['mechanism'])}", "  compartments:"]
     lines += [f"    - {dump_flow(c)}" for c in section["compartments"]]
     lines.append("  libraries:" if section["libraries"] else "  libraries: {}")
     lines += [f"    {dump_flow(name)}: {dump_flow(entry)}" for name, entry in section["libraries"].items()]

@@ -81,6 +81,16 @@ def test_headless_commands_never_import_textual():
     assert out.strip().splitlines()[-1] == "0 []"
 
 
+def test_paper_order_at_680k_keeps_the_three_compartment_layout_the_figure_shows_at_693k(capsys):
+    assert main(["explore", "--app", "redis", "--metric", "GET", "--budget", "680k", "--order", "paper",
+                 "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)["answer"]
+    three = [row for row in answer if row["configuration"].count("|") == 2]
+    assert [row["configuration"] for row in three] == [
+        "lwip|newlib,pthread-embedded,redis,tlsf|uksched,ukschedcoop;;mpk-dss"]
+    assert round(three[0]["value"], 1) == 693500.0
+
+
 def test_json_answers_are_preset_isolations_best_value_first_with_units(tmp_path, capsys):
     import yaml
 
