@@ -100,6 +100,10 @@ def main(argv: list[str] | None = None) -> int:
         return guarded(lambda: module.main(argv[1:]))
     parser = build_parser()
     args = parser.parse_args(argv)
+    bad = argument_problem(args)
+    if bad:
+        print(f"flexui: {bad}", file=sys.stderr)
+        return EXIT_INVALID
     actions = [module for dest, module in HEADLESS_ACTIONS.items() if getattr(args, dest, None)]
     if not actions:
         if args.dry_run:
@@ -111,6 +115,24 @@ def main(argv: list[str] | None = None) -> int:
         if code != EXIT_OK:
             return code
     return EXIT_OK
+
+
+def argument_problem(args: argparse.Namespace) -> str | None:
+    """Values argparse accepts but no action can use (a NaN timeout would wait forever)."""
+    import math
+    import shlex
+
+    timeout = getattr(args, "timeout", None)
+    if timeout is not None and not (math.isfinite(timeout) and timeout > 0):
+        return f"--timeout {timeout}: give a number of seconds greater than 0, e.g. --timeout 60"
+    for command in getattr(args, "build_cmd", None) or []:
+        try:
+            words = shlex.split(command)
+        except ValueError as e:
+            return f"--build-cmd {command!r}: {e}; quote it as a shell would"
+        if not words:
+            return "--build-cmd '': the command is empty; give the command to run, e.g. --build-cmd make"
+    return None
 
 
 def launch_ui(args: argparse.Namespace) -> int:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from flexui.model.benchdata import BenchDB
 from flexui.model.budget_answer import hardenable_with_data
-from flexui.model.config_space import ConfigSpace
+from flexui.model.config_space import ConfigSpace, SpaceTooLarge
 from flexui.model.cost_breakdown import breakdown
 from flexui.model.design import DesignPoint, realised
 from flexui.model.estimator import Estimator
@@ -116,9 +116,14 @@ def explore(args: argparse.Namespace) -> int:
         space = ConfigSpace.spanned_by(points)
         feasible = feasible_from_values(space, values.get, budget, model.higher_is_better)
     else:
-        space = ConfigSpace.generate(sorted(libraries or model.libraries),
-                                     max_compartments=args.max_compartments,
-                                     hardenable=hardenable_with_data(model))
+        if args.max_compartments is not None and args.max_compartments < 1:
+            raise _invalid("--max-compartments must be at least 1")
+        try:
+            space = ConfigSpace.generate(sorted(libraries or model.libraries),
+                                         max_compartments=args.max_compartments,
+                                         hardenable=hardenable_with_data(model))
+        except SpaceTooLarge as e:
+            raise _invalid(f"--space generated: {e}") from None
         feasible = feasible_from_model(space, model, budget)
     sign = -1 if model.higher_is_better else 1
     estimates = {p: estimator.estimate(app, args.metric, p) for p in safest_within_budget(space, feasible, args.order)}

@@ -6,6 +6,7 @@ Headless (no Textual import). Exit codes: 0 done, 2 invalid input, 1 internal.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -83,6 +84,8 @@ def _point(args: argparse.Namespace) -> DesignPoint:
 
 
 def cmd_record(args: argparse.Namespace) -> int:
+    if not (math.isfinite(args.value) and math.isfinite(args.stdev)):
+        raise Invalid("--value and --stdev must be finite numbers (not nan or inf)")
     if args.value <= 0 or args.runs < 1 or args.stdev < 0:
         raise Invalid("--value must be positive, --runs at least 1, --stdev not negative")
     db = BenchDB.load()

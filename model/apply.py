@@ -298,7 +298,7 @@ def _why(sym: kconfiglib.Symbol, wanted: str) -> str:
         tri = kconfiglib.STR_TO_TRI[wanted]
         if sym.visibility < tri:
             return _invisible(sym, tri)
-        if sym.rev_dep.tri_value > tri:
+        if kconfiglib.expr_value(sym.rev_dep) > tri:
             return f"selected by {_true_terms(sym.rev_dep)}"
         choice = sym.choice
         if choice is not None and tri == 2 and choice.selection is not None:

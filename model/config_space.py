@@ -15,6 +15,22 @@ from .isolation import COUPLED_LIBRARIES
 from .safety_order import splits
 
 
+MAX_LAYOUTS = 120_000  # Bell(10): ten units; eleven (678,570 layouts) take minutes and gigabytes
+
+
+def layout_count(units: int, max_compartments: int | None = None) -> int:
+    """How many layouts `units` units have with at most `max_compartments` compartments (Stirling sums)."""
+    k_max = units if max_compartments is None else min(units, max(max_compartments, 0))
+    row = [1]  # S(n, k) for k = 0..n, built row by row
+    for n in range(1, units + 1):
+        row = [0] + [k * (row[k] if k < len(row) else 0) + row[k - 1] for k in range(1, n + 1)]
+    return sum(row[1:k_max + 1]) if units else 1
+
+
+class SpaceTooLarge(ValueError):
+    """A generated space too large to enumerate; the message says how to narrow it."""
+
+
 def set_partitions(items: list) -> list[list[list]]:
     """Every partition of `items` into non-empty blocks (Bell-number many)."""
     if not items:
@@ -53,6 +69,12 @@ class ConfigSpace:
     def generate(cls, libraries, *, max_compartments: int | None = None, hardenable=None,
                  mechanisms=MECHANISMS, coupled=COUPLED_LIBRARIES) -> "ConfigSpace":
         units = library_units(libraries, coupled)
+        count = layout_count(len(units), max_compartments)
+        if count > MAX_LAYOUTS:
+            raise SpaceTooLarge(
+                f"{len(units)} libraries (or coupled groups) have {count:,} layouts, more than the "
+                f"{MAX_LAYOUTS:,} flexui enumerates; give --max-compartments (e.g. 3) or an app with fewer "
+                "libraries, or use --space measured")
         layouts = [canonical_layout(frozenset().union(*block) for block in partition)
                    for partition in set_partitions(units)
                    if max_compartments is None or len(partition) <= max_compartments]

@@ -31,6 +31,7 @@ from .userdirs import cache_dir
 _ADDLIB = re.compile(r"addlib(?:_s)?\s*,\s*(lib[\w-]+)\s*(?:,\s*\$\(CONFIG_(\w+)\))?")
 _CONFIG_DECL = re.compile(r"^\s*(?:menu)?config\s+(LIB\w+)", re.M)
 _LOCATED = re.compile(r"^(?:warning: )?(.+?):(\d+): (?:error: |warning: )?(.*)$", re.S)
+_DEFINED_AT = re.compile(r"\(defined at (.+?):(\d+)\)")
 _EXCLUDED_PLATS = {"common", "drivers"}
 _MAKE_LIBS = re.compile(r"^\s*LIBS\s*[:+]?=(.*)$", re.M)
 _MAKE_REF = re.compile(r"\$[({]\w+[)}]")
@@ -266,7 +267,11 @@ def _problem(text: str, fallback: str, severity: str = "error") -> Problem:
     if match:
         return Problem(match.group(3), origin=Origin(match.group(1), int(match.group(2))),
                        severity=severity)
-    return Problem(first.removeprefix("warning: "), origin=Origin(fallback), severity=severity)
+    first = first.removeprefix("warning: ")
+    defined = _DEFINED_AT.search(first)
+    if defined:
+        return Problem(first, origin=Origin(defined.group(1), int(defined.group(2))), severity=severity)
+    return Problem(first, origin=Origin(fallback), severity=severity)
 
 
 @dataclass

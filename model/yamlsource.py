@@ -42,7 +42,11 @@ def parse(text: str, file: str) -> tuple[Node | None, object]:
         duplicates = _duplicate_keys(node, file) if node is not None else []
         if duplicates:
             raise InputError(duplicates)
-        data = loader.construct_document(node) if node is not None else None
+        try:
+            data = loader.construct_document(node) if node is not None else None
+        except ValueError as e:  # an integer past Python's digit limit, a date out of range
+            raise InputError([Problem(f"a value here cannot be read ({str(e).split(';')[0]}); quote it or "
+                                      "shorten it", origin=Origin(file, _bad_scalar_line(node)))]) from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         what = " ".join(p for p in (e.context, e.problem) if p)
@@ -57,6 +61,29 @@ def parse(text: str, file: str) -> tuple[Node | None, object]:
     finally:
         loader.dispose()
     return node, data
+
+
+def _bad_scalar_line(node: Node) -> int | None:
+    """The line of the first scalar PyYAML cannot construct (a huge integer), for the message."""
+    stack = [node]
+    seen: set[int] = set()
+    while stack:
+        n = stack.pop()
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
+        if isinstance(n, ScalarNode):
+            try:
+                SAFE_LOADER("").construct_object(n)
+            except ValueError:
+                return line(n)
+            except yaml.YAMLError:
+                continue
+        elif isinstance(n, MappingNode):
+            stack.extend(x for pair in reversed(n.value) for x in reversed(pair))
+        elif isinstance(n, SequenceNode):
+            stack.extend(reversed(n.value))
+    return None
 
 
 def _check_aliases(node: Node | None, file: str) -> None:
