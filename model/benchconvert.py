@@ -10,14 +10,19 @@ one point: the one the paper's figure shows, and its twin, never averaged.
 from __future__ import annotations
 
 import csv
+import io
+import math
 import re
 import statistics
 from collections import defaultdict
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from .benchdata import BenchFile, Measurement, Provenance
 from .design import DesignPoint, canonical_layout
 from .problems import InputError, Origin, Problem
+from .textfile import read_user_text
 
 PAPER = "FlexOS: Towards Flexible OS Isolation (ASPLOS'22)"
 SCHEDULER = ("uksched", "ukschedcoop")
@@ -69,11 +74,32 @@ def _fail(path: Path, line: int | None, message: str) -> InputError:
     return InputError([Problem(message, origin=Origin(str(path), line))])
 
 
+def _number(text: str, path: Path, line: int | None) -> float:
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        raise _fail(path, line, f"{text!r} is not a number; restore the value from the FlexOS data") from None
+    if not math.isfinite(value):
+        raise _fail(path, line, f"{text!r} is not a finite number; restore the value from the FlexOS data")
+    return value
+
+
+@contextmanager
+def _at(path: Path, line: int | None) -> Iterator[None]:
+    """A row or file that lacks what the paper's files have is bad input there, not a crash of ours."""
+    try:
+        yield
+    except (KeyError, IndexError, ValueError, TypeError, AttributeError, csv.Error,
+            statistics.StatisticsError) as e:
+        raise _fail(path, line, f"malformed ({type(e).__name__}: {e}); restore the file from the FlexOS "
+                                "data") from None
+
+
 def _read_csv(path: Path) -> list[dict[str, str]]:
     if not path.is_file():
         raise _fail(path, None, "missing; point --from at the flexos-data directory")
-    with path.open(newline="", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
+    with _at(path, None):
+        return list(csv.DictReader(io.StringIO(read_user_text(path), newline="")))
 
 
 def fig6_point(row: dict[str, str], path: Path, line: int) -> DesignPoint:
@@ -100,14 +126,18 @@ def convert_fig6(data: Path, app: str) -> list[Measurement]:
     perms_name, results_name, methods = FIG6[app]
     perms_path, results_path = data / perms_name, data / results_name
     rows = _read_csv(perms_path)
-    points = {row["TASKID"]: fig6_point(row, perms_path, i + 2) for i, row in enumerate(rows)}
-    plotted = {row["TASKID"]: plotted_by_the_paper(row) for row in rows}
+    points, plotted = {}, {}
+    for i, row in enumerate(rows):
+        with _at(perms_path, i + 2):
+            points[row["TASKID"]] = fig6_point(row, perms_path, i + 2)
+            plotted[row["TASKID"]] = plotted_by_the_paper(row)
     values: dict[tuple[str, str], list[float]] = defaultdict(list)
     for i, row in enumerate(_read_csv(results_path)):
-        if row["TASKID"] not in points:
-            raise _fail(results_path, i + 2, f"TASKID {row['TASKID']} has no permutation row")
-        if row["METHOD"] in methods:
-            values[(row["TASKID"], methods[row["METHOD"]])].append(float(row["VALUE"]))
+        with _at(results_path, i + 2):
+            if row["TASKID"] not in points:
+                raise _fail(results_path, i + 2, f"TASKID {row['TASKID']} has no permutation row")
+            if row["METHOD"] in methods:
+                values[(row["TASKID"], methods[row["METHOD"]])].append(_number(row["VALUE"], results_path, i + 2))
     out = []
     for (task, metric), v in values.items():
         note = "" if plotted[task] else ("second build of this layout (compartments 2 and 3 "
@@ -125,7 +155,7 @@ def _dat_blocks(path: Path) -> dict[str, list[tuple[float, float]]]:
         raise _fail(path, None, "missing; point --from at the flexos-data directory")
     blocks: dict[str, list[tuple[float, float]]] = {}
     current = None
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for n, line in enumerate(read_user_text(path).splitlines(), 1):
         text = line.strip()
         if text.startswith("#"):
             words = text[1:].split()
@@ -138,7 +168,7 @@ def _dat_blocks(path: Path) -> dict[str, list[tuple[float, float]]]:
         parts = text.split()
         if current is None or len(parts) < 2:
             raise _fail(path, n, f"unexpected line {text!r}")
-        blocks[current].append((float(parts[0]), float(parts[1])))
+        blocks[current].append((_number(parts[0], path, n), _number(parts[1], path, n)))
     return blocks
 
 
@@ -165,13 +195,13 @@ def convert_sqlite(data: Path) -> tuple[list[Measurement], dict]:
     if not path.is_file():
         raise _fail(path, None, "missing; point --from at the flexos-data directory")
     bars: dict[int, tuple[str, float]] = {}
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for n, line in enumerate(read_user_text(path).splitlines(), 1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         match = _SQLITE_ROW.match(line)
         if not match:
             raise _fail(path, n, f"unexpected line {line!r}; want: index \"profile\" seconds")
-        bars[int(match.group(1))] = (match.group(2), float(match.group(3)))
+        bars[int(match.group(1))] = (match.group(2), _number(match.group(3), path, n))
     out = [Measurement(app="sqlite", metric="time", point=point, mean=bars[bar][1], stdev=0.0,
                        runs=1, unit="s", higher_is_better=False, source="fig10-sqlite",
                        note=f"bar {bar}: {bars[bar][0]}")
@@ -187,21 +217,22 @@ def convert_gates(data: Path) -> tuple[dict[str, float], dict[str, dict[str, flo
     if not path.is_file():
         raise _fail(path, None, "missing; point --from at the flexos-data directory")
     gates = {}
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for n, line in enumerate(read_user_text(path).splitlines(), 1):
         parts = line.split()
         if len(parts) != 3:
             continue
         name = parts[1].strip('"')
         if name not in GATE_NAMES:
             raise _fail(path, n, f"unknown gate {name!r}")
-        gates[GATE_NAMES[name]] = float(parts[2])
+        gates[GATE_NAMES[name]] = _number(parts[2], path, n)
     stack_path = data / "stack-sharing-latency.dat"
-    lines = [line.split() for line in stack_path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    header = lines[0][1:]
+    lines = [line.split() for line in read_user_text(stack_path).splitlines() if line.strip()]
+    with _at(stack_path, 1):
+        header = lines[0][1:]
     stacks = {name.lower(): {} for name in header}
-    for row in lines[1:]:
+    for n, row in enumerate(lines[1:], 2):
         for name, value in zip(header, row[1:]):
-            stacks[name.lower()][row[0]] = float(value)
+            stacks[name.lower()][row[0]] = _number(value, stack_path, n)
     return gates, stacks
 
 
@@ -218,21 +249,25 @@ def convert(data: Path) -> BenchFile:
             setup=setup6,
             notes=("a layout built twice (compartments 2 and 3 swapped) keeps both builds; "
                    "`plotted` marks the one the figure shows"))
-        f.measurements += convert_fig6(data, app)
-    iperf, series = convert_iperf(data)
+        with _at(data / FIG6[app][1], None):
+            f.measurements += convert_fig6(data, app)
+    with _at(data / "iperf-throughput.dat", None):
+        iperf, series = convert_iperf(data)
     f.measurements += iperf
     f.provenance["fig9-iperf"] = Provenance(
         id="fig9-iperf", paper=PAPER, figure="Figure 9",
         measured=f"iPerf throughput, mean over receive buffers >= {IPERF_PLATEAU} bytes",
         setup="kvm x86_64", notes="layouts of the artifact's kraft.yaml per image: iperf alone (as the presets)")
     f.tables["iperf_series_gbps"] = series
-    sqlite, baselines = convert_sqlite(data)
+    with _at(data / "sqlite-exec-time.dat", None):
+        sqlite, baselines = convert_sqlite(data)
     f.measurements += sqlite
     f.provenance["fig10-sqlite"] = Provenance(
         id="fig10-sqlite", paper=PAPER, figure="Figure 10", measured="5000 INSERTs, seconds",
         setup="kvm x86_64", notes="layouts of the artifact's kraft.yaml per bar (as the sqlite presets)")
     f.tables["sqlite_baselines_s"] = baselines
-    gates, stacks = convert_gates(data)
+    with _at(data / "gate-latency.dat", None):
+        gates, stacks = convert_gates(data)
     f.tables["gate_cycles"] = gates
     f.tables["stack_sharing_cycles"] = stacks
     f.provenance["fig11"] = Provenance(

@@ -146,7 +146,8 @@ def locate(tree: Path | None = None, workdir: Path | None = None) -> Workdir:
     base = Path(workdir if workdir is not None else tree).expanduser().resolve()
     option = "--workdir" if workdir is not None else "--tree"
     if not base.is_dir():
-        raise TreeError(f"{base}: no such directory; pass {option} an existing directory")
+        what = "a file, not a directory" if base.exists() else "no such directory"
+        raise TreeError(f"{base}: {what}; pass {option} an existing directory")
     if _is_core_tree(base / "unikraft"):
         return Workdir(base / "unikraft", base / "libs", base / "apps")
     if _is_core_tree(base):

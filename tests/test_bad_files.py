@@ -90,3 +90,51 @@ def test_config_with_bytes_that_are_not_utf8_is_reported_with_its_line(app, caps
     assert apply(app) == EXIT_INVALID
     assert one_line(capsys).startswith(f"{app / '.config'}:3: not UTF-8 text (byte 0xff)")
     assert listing(app) == before
+
+
+def preset_with(tmp_path: Path, extra: str) -> Path:
+    text = (Path(__file__).resolve().parents[1] / "presets" / "redis-mpk2.yaml").read_text()
+    path = tmp_path / "redis-mpk2.yaml"
+    path.write_text(text + extra)
+    return path
+
+
+@pytest.mark.parametrize("extra, line, message", [
+    ("kconfig:\n  CONFIG_LIBUKDEBUG: n\n", 22, "is refused by Kconfig: selected by"),
+    ("kconfig:\n  CONFIG_LIBFLEXOS_COMP_HEAP_SIZE: " + "1" * 4400 + "\n", 22, "cannot be read (Exceeds the limit"),
+])
+def test_preset_kconfig_values_kconfig_refuses_are_one_line_with_their_line(app, tmp_path, capsys, extra, line,
+                                                                            message):
+    preset = preset_with(tmp_path, extra)
+    before = listing(app)
+    assert main(["--apply", str(preset), "--app", str(app), "--workdir", str(TREE)]) == EXIT_INVALID
+    errors = [e for e in capsys.readouterr().err.splitlines() if ": warning:" not in e]
+    assert len(errors) == 1 and errors[0].startswith(f"{preset}:{line}: ") and message in errors[0], errors
+    assert listing(app) == before
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--run", "--timeout", "nan"], "--timeout nan: give a number of seconds greater than 0"),
+    (["--run", "--timeout", "inf"], "--timeout inf"),
+    (["--run", "--timeout", "-1"], "--timeout -1.0"),
+    (["--build", "--build-cmd", ""], "--build-cmd '': the command is empty"),
+    (["--build", "--build-cmd", "make 'x"], "No closing quotation"),
+    (["measure", "record", "--app", "redis", "--metric", "GET", "--value", "nan", "--preset", "redis-mpk2"],
+     "must be finite numbers"),
+    (["explore", "--app", "redis", "--metric", "GET", "--budget", "1", "--space", "generated",
+      "--max-compartments", "0"], "--max-compartments must be at least 1"),
+])
+def test_arguments_no_action_can_use_are_refused_in_one_line(app, capsys, argv, message):
+    before = listing(app)
+    assert main(argv + (["--app", str(app)] if argv[0].startswith("--") else [])) == EXIT_INVALID
+    assert message in one_line(capsys)
+    assert listing(app) == before
+
+
+def test_generated_space_of_eleven_libraries_is_refused_at_once(tmp_path, capsys):
+    from flexui.model.config_space import ConfigSpace, SpaceTooLarge
+
+    libraries = [f"lib{i}" for i in range(11)]
+    with pytest.raises(SpaceTooLarge, match="678,570 layouts"):
+        ConfigSpace.generate(libraries)
+    assert ConfigSpace.generate(libraries, max_compartments=2).layouts  # narrowed, it is enumerated

@@ -247,3 +247,28 @@ def test_fuzzed_command_lines(tmp_path_factory, argv):
     assert "Traceback" not in err and "internal error" not in err, (argv, err)
     assert code in (0, 2), (argv, code, err)
     assert not list(root.rglob("PWNED"))
+
+
+@FUZZ
+@given(file=st.integers(0, 20), line=st.integers(0, 400), action=st.sampled_from(["replace", "delete", "dup"]),
+       text=st.one_of(TEXT, st.sampled_from(["", ",,,,", "1,2,3", "x y z", "nan", "1" * 5000, "\xff"])))
+def test_fuzzed_raw_data_conversion(tmp_path_factory, file, line, action, text):
+    from benchdata_helpers import flexos_data
+
+    root = tmp_path_factory.mktemp("raw")
+    data = root / "flexos-data"
+    shutil.copytree(flexos_data(), data)
+    files = sorted(p for p in data.iterdir() if p.suffix in (".csv", ".dat"))
+    target = files[file % len(files)]
+    lines = target.read_text().splitlines()
+    i = line % max(len(lines), 1)
+    if action == "replace" and lines:
+        lines[i] = text
+    elif action == "delete" and lines:
+        del lines[i]
+    elif lines:
+        lines.insert(i, lines[i])
+    target.write_text("\n".join(lines) + "\n", encoding="utf-8", errors="surrogateescape")
+    out = root / "out"
+    code, err = run(["measure", "convert", "--from", str(data), "--out", str(out)])
+    check(code, err, {}, tree_state(out) if out.exists() else {})
