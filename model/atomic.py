@@ -14,7 +14,7 @@ directory (the app's `.config`, `kraft.yaml`, `flexui.mk`):
 - no temp file outlives the call (errors remove them) or the next write
   (a kill leaves them; `recover` removes them);
 - only regular files are written: a symlink, FIFO, socket, device or
-  directory at a target or at its `.old` is refused (InputError) before
+  directory at a target or at its `.old` is refused (WriteRefused) before
   anything is touched.
 """
 
@@ -29,6 +29,11 @@ from .isolation import Origin
 from .problems import InputError, Problem
 
 JOURNAL = ".flexui-write.journal"
+
+
+class WriteRefused(InputError, OSError):
+    """Invalid input for the CLI (exit 2); an OSError for callers that report failed saves as such."""
+
 _NEW, _OLD = ".flexui-new", ".flexui-old"  # suffixes of our temp files, beside their targets
 
 
@@ -76,7 +81,7 @@ def write_all_atomic(files: dict[Path, str], keep_old: set[Path] | frozenset[Pat
         _write_journal(home, "commit", entries)
     except OSError as e:
         _drop(home, entries)
-        raise InputError([Problem(f"cannot write: {e.strerror or e}; nothing was changed: check the "
+        raise WriteRefused([Problem(f"cannot write: {e.strerror or e}; nothing was changed: check the "
                                   "permissions and free space of the directory",
                                   origin=Origin(str(staging)))]) from None
     except BaseException:
@@ -208,7 +213,7 @@ def _check_regular(path: Path) -> None:
 
 
 def _refuse(path: Path, why: str) -> None:
-    raise InputError([Problem(f"{why}; flexui writes only regular files: remove or rename it, "
+    raise WriteRefused([Problem(f"{why}; flexui writes only regular files: remove or rename it, "
                               "then try again", origin=Origin(str(path)))])
 
 

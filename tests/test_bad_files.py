@@ -138,3 +138,13 @@ def test_generated_space_of_eleven_libraries_is_refused_at_once(tmp_path, capsys
     with pytest.raises(SpaceTooLarge, match="678,570 layouts"):
         ConfigSpace.generate(libraries)
     assert ConfigSpace.generate(libraries, max_compartments=2).layouts  # narrowed, it is enumerated
+
+
+def test_symlinked_build_log_is_refused_and_its_target_untouched(app, tmp_path, capsys):
+    victim = tmp_path / "victim"
+    victim.write_text("precious\n")
+    (app / "build").mkdir(exist_ok=True)
+    (app / "build" / "flexui-build.log").symlink_to(victim)
+    assert main(["--build", "--force", "--app", str(app), "--build-cmd", "true"]) == EXIT_INVALID
+    assert one_line(capsys).startswith(f"{app / 'build' / 'flexui-build.log'}: is a symbolic link")
+    assert victim.read_text() == "precious\n"
