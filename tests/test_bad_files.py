@@ -92,16 +92,34 @@ def test_config_with_bytes_that_are_not_utf8_is_reported_with_its_line(app, caps
     assert listing(app) == before
 
 
+PRESET = """flexui-preset: 1
+name: mine
+app: redis
+isolation:
+  mechanism: {driver: intel-pku, stacks: private, dss: true}
+  compartments:
+    - {name: comp1, default: true}
+    - {name: comp2}
+  libraries:
+    tlsf: {compartment: comp1}
+    pthread-embedded: {compartment: comp1}
+    newlib: {compartment: comp1}
+    lwip: {compartment: comp2}
+    redis: {compartment: comp1}
+    uksched: {compartment: comp1, is_core: true}
+    ukschedcoop: {compartment: comp1, is_core: true}
+"""
+
+
 def preset_with(tmp_path: Path, extra: str) -> Path:
-    text = (Path(__file__).resolve().parents[1] / "presets" / "redis-mpk2.yaml").read_text()
-    path = tmp_path / "redis-mpk2.yaml"
-    path.write_text(text + extra)
+    path = tmp_path / "mine.yaml"
+    path.write_text(PRESET + extra)
     return path
 
 
 @pytest.mark.parametrize("extra, line, message", [
-    ("kconfig:\n  CONFIG_LIBUKDEBUG: n\n", 22, "is refused by Kconfig: selected by"),
-    ("kconfig:\n  CONFIG_LIBFLEXOS_COMP_HEAP_SIZE: " + "1" * 4400 + "\n", 22, "cannot be read (Exceeds the limit"),
+    ("kconfig:\n  CONFIG_LIBUKDEBUG: n\n", 18, "is refused by Kconfig: selected by"),
+    ("kconfig:\n  CONFIG_LIBFLEXOS_COMP_HEAP_SIZE: " + "1" * 4400 + "\n", 18, "cannot be read (Exceeds the limit"),
 ])
 def test_preset_kconfig_values_kconfig_refuses_are_one_line_with_their_line(app, tmp_path, capsys, extra, line,
                                                                             message):
