@@ -113,8 +113,13 @@ class KraftFile:
             origin=locate(root, file, anchor, key=True) if anchor in data else Origin(file))
 
     # -- writing -------------------------------------------------------------
-    def with_isolation(self, iso: IsolationConfig) -> "KraftFile":
-        """A new document with `iso`'s layout; every other key as it was."""
+    def with_isolation(self, iso: IsolationConfig, since: IsolationConfig | None = None) -> "KraftFile":
+        """A new document with `iso`'s layout; every other key as it was.
+
+        With `since`, only the gate type, DSS, heap size and backend that changed
+        after it are written into the file's Kconfig: a value kraft.yaml merely
+        disagrees with (an existing .config's) is the user's to settle, not ours.
+        """
         doc = copy.deepcopy(self.data)
         old_comps = doc.get("compartments") if isinstance(doc.get("compartments"), list) else []
         if iso.compartments:
@@ -124,7 +129,7 @@ class KraftFile:
         old_libs = doc.get("libraries") if isinstance(doc.get("libraries"), dict) else {}
         if iso.libraries or "libraries" in doc:
             _put(doc, "libraries", _libraries(old_libs, iso, doc))
-        _align_kconfig(doc, iso)
+        _align_kconfig(doc, iso, since)
         return KraftFile(self.path, doc, text=self.text)
 
     def dump(self) -> str:
@@ -410,20 +415,24 @@ def _library_entry(base: object, lib: Library, version: object) -> object:
     return entry
 
 
-def _align_kconfig(doc: dict, iso: IsolationConfig) -> None:
-    """Make the FlexOS Kconfig entries written in the file agree with `iso`."""
+def _align_kconfig(doc: dict, iso: IsolationConfig, since: IsolationConfig | None = None) -> None:
+    """Make the FlexOS Kconfig entries written in the file agree with `iso` (where it moved from `since`)."""
     kconfig = KraftFile(Path(), doc).kconfig()
-    if iso.dss != (kconfig.get(DSS) == "y"):
+
+    def moved(aspect: str) -> bool:
+        return since is None or getattr(since, aspect) != getattr(iso, aspect)
+
+    if moved("dss") and iso.dss != (kconfig.get(DSS) == "y"):
         _set_kconfig(doc, DSS, "y" if iso.dss else "n")
-    if iso.heap_size != _heap_size(kconfig):
+    if moved("heap_size") and iso.heap_size != _heap_size(kconfig):
         _set_kconfig(doc, HEAP_SIZE, None if iso.heap_size is None else str(iso.heap_size))
-    if iso.shared_stacks != _shared_stacks(kconfig):
+    if moved("shared_stacks") and iso.shared_stacks != _shared_stacks(kconfig):
         if iso.shared_stacks:
             _set_kconfig(doc, PRIVATE_STACKS, None)
             _set_kconfig(doc, SHARED_STACKS, "y")
         else:
             _set_kconfig(doc, SHARED_STACKS, None)
-    if iso.compartments and any(sym in kconfig for sym in DRIVER_SYMBOLS.values()):
+    if moved("driver") and iso.compartments and any(sym in kconfig for sym in DRIVER_SYMBOLS.values()):
         chosen = DRIVER_SYMBOLS.get(iso.driver)
         for sym in DRIVER_SYMBOLS.values():
             want = "y" if sym == chosen else "n"

@@ -79,6 +79,7 @@ class Session:
     _baseline_values: dict[str, str] = field(default_factory=dict)
     startup_refusals: list[Refusal] = field(default_factory=list)
     _disagreements: tuple[object, list[Disagreement]] | None = None
+    _kraft_basis: IsolationConfig | None = None  # what kraft.yaml's gate/DSS/backend lines were last settled at
     _mpk_gates: tuple[bool, bool] | None = None  # MPK's gate type and DSS while another mechanism is on
 
     # -- construction -------------------------------------------------------
@@ -314,6 +315,7 @@ class Session:
                 notes.append(describe_dropped(result.dropped))
             self.iso = layout.iso.copy()  # written over the saved kraft.yaml, as --apply does
         self._edit(f"load preset {preset.name}", run, isolation=None, consequences=notes)
+        self._kraft_basis = None  # a preset states the whole configuration, as --apply writes it
         self.preset = preset
         self._baseline_values = ks.values(self.kconf)
         return problems
@@ -396,7 +398,7 @@ class Session:
         if self.kraft is not None or self.iso.compartments:
             kraft = self.kraft or KraftFile(self.app_dir / "kraft.yaml", {
                 "specification": "0.6", "name": self.app_dir.name})
-            files[kraft.path] = kraft.with_isolation(self.iso).dump()
+            files[kraft.path] = kraft.with_isolation(self.iso, since=self._kraft_basis).dump()
         files[self.app_dir / MAKE_VARS_FILE] = make_vars_text(
             make_variables(self.iso, self.workdir.libraries()))
         return files
@@ -443,6 +445,7 @@ class Session:
 
     def _mark_saved(self) -> None:
         self._saved = self._state()
+        self._kraft_basis = self.iso.copy()
         self._saved_values = ks.values(self.kconf)
 
     def _load_libraries_of(self, kraft: KraftFile) -> None:
