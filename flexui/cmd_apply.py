@@ -79,6 +79,12 @@ def plan_apply(preset_ref: str, *, app: Path | None = None, tree: Path | None = 
     """Decide every file `--apply` writes; InputError with all problems otherwise."""
     preset_path = find_preset(preset_ref, [user_presets_dir(), shipped_presets()])
     preset = load_preset(preset_path, shipped=preset_path.resolve().parent == shipped_presets().resolve())
+    return plan_preset(preset, app=app, tree=tree, workdir=workdir, cwd=cwd)
+
+
+def plan_preset(preset: Preset, *, app: Path | None = None, tree: Path | None = None,
+                workdir: Path | None = None, cwd: Path | None = None) -> ApplyPlan:
+    """plan_apply for a preset already in memory (explore --execute makes one per configuration)."""
     app_dir = (app if app is not None else (cwd or Path.cwd())).absolute()
     wd = locate(tree=tree, workdir=workdir or (None if tree else _enclosing_workdir(app_dir)))
     source = _starting_kraft(preset, app_dir, wd, explicit_app=app is not None)

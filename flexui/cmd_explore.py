@@ -34,7 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="flexui explore",
         description="List the safest configurations of an app that meet a performance budget.",
-        epilog="Exit codes: 0 done, 2 invalid input, 1 internal failure.")
+        epilog="Exit codes: 0 done, 2 invalid input, 3 --execute interrupted (rerun to resume), "
+               "1 internal failure.")
     p.add_argument("--app", required=True,
                    help="an app with benchmark data (redis, nginx, iperf, sqlite) or an app directory")
     p.add_argument("--metric", required=True, help="e.g. GET or SET (redis), REQ (nginx)")
@@ -57,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "library costs how much")
     p.add_argument("--save-preset", metavar="NAME",
                    help="save the best-valued answer as your preset NAME (load it with flexui --preset NAME)")
+    from flexui.cmd_execute import add_arguments
+
+    add_arguments(p)
     return p
 
 
@@ -92,6 +96,10 @@ def main(argv: list[str]) -> int:
 
 
 def explore(args: argparse.Namespace) -> int:
+    if args.execute:
+        from flexui.cmd_execute import execute
+
+        return execute(args)
     try:
         budget = parse_budget(args.budget)
     except ValueError as e:

@@ -26,3 +26,7 @@ def shipped_presets() -> Path:
 
 def shipped_benchdata() -> Path:
     return _first(_ROOT / "benchdata", _PKG / "data" / "benchdata")
+
+
+def shipped_benchspecs() -> Path:
+    return _first(_ROOT / "benchspecs", _PKG / "data" / "benchspecs")

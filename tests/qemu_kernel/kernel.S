@@ -2,7 +2,9 @@
  * reports whether the CPU has protection keys (CPUID.7.0:ECX bit 3, PKU) and
  * leaves through isa-debug-exit with EXIT_VALUE (QEMU then exits with
  * 2 * EXIT_VALUE + 1). Assembled with --defsym HANG=1 it never exits; with
- * --defsym SHUTDOWN=1 it resets the machine first (QEMU, run with -no-reboot, exits with 0). */
+ * --defsym SHUTDOWN=1 it resets the machine first (QEMU, run with -no-reboot, exits with 0).
+ * With --defsym METRIC=N (and NOISE=M) it prints `metric: V`, V = N + (TSC mod M): a stand-in
+ * benchmark whose value differs a little from boot to boot. */
 
         .set MB_MAGIC, 0x1BADB002
         .set MB_FLAGS, 0
@@ -43,6 +45,22 @@ report:
         call puts
 spin:   jmp spin
         .endif
+        .ifdef METRIC
+        mov $metric_label, %esi
+        call puts
+        mov $METRIC, %eax
+        .ifdef NOISE
+        rdtsc
+        xor %edx, %edx
+        mov $NOISE, %ecx
+        div %ecx
+        mov $METRIC, %eax
+        add %edx, %eax
+        .endif
+        call putnum
+        mov $newline, %esi
+        call puts
+        .endif
         mov $bye, %esi
         call puts
         .ifdef SHUTDOWN
@@ -73,12 +91,32 @@ puts:
         jmp puts
 2:      ret
 
+/* Write %eax in decimal to COM1. */
+putnum:
+        mov $numbuf_end, %edi
+        mov $10, %ecx
+3:      xor %edx, %edx
+        div %ecx
+        add $'0', %dl
+        dec %edi
+        mov %dl, (%edi)
+        test %eax, %eax
+        jnz 3b
+        mov %edi, %esi
+        jmp puts
+
         .section .rodata
 hello:   .asciz "flexui test kernel: hello\n"
 pku_yes: .asciz "PKU: yes\n"
 pku_no:  .asciz "PKU: no\n"
 hanging: .asciz "looping forever\n"
 bye:     .asciz "exiting\n"
+metric_label: .asciz "metric: "
+newline: .asciz "\n"
+
+        .data
+numbuf: .space 11
+numbuf_end: .byte 0
 
         .bss
         .align 16
