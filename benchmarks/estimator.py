@@ -4,6 +4,10 @@ Prints the median absolute percentage error when each configuration is
 predicted by a model fitted on all the others; targets: <= 2% Redis GET,
 <= 4% Nginx. Then the same when the model only sees configurations with at
 most one hardened library unit (predicting the multi-hardened ones from it).
+Then whether the error band is honest: how often the 90% band around a
+leave-one-out prediction holds the measured value (target 85-95%), and
+whether the safest set under a budget computed from leave-one-out
+predictions equals the one from the measurements.
 
     python benchmarks/estimator.py
 """
@@ -14,9 +18,14 @@ import statistics
 import tempfile
 
 from flexui.model.benchdata import BenchDB
-from flexui.model.estimator import fit, loo_errors, units
+from flexui.model.config_space import ConfigSpace
+from flexui.model.estimator import fit, interval_coverage, loo_errors, loo_predictions, units
+from flexui.model.exploration import feasible_from_values, safest_within_budget
 
 TARGETS = {("redis", "GET"): 0.02, ("redis", "SET"): None, ("nginx", "REQ"): 0.04}
+BUDGETS = {("redis", "GET"): [400e3, 500e3, 600e3, 800e3, 1e6], ("redis", "SET"): [400e3, 500e3, 700e3],
+           ("nginx", "REQ"): [60e3, 80e3, 100e3, 120e3]}
+COVERAGE = (0.85, 0.95)
 
 
 def hardened_units(m) -> int:
@@ -41,6 +50,22 @@ def main() -> None:
         print(f"{app + ' ' + metric:12} {len(data):>7} {statistics.median(errors):>10.2%} "
               f"{sorted(errors)[int(0.9 * len(errors))]:>7.2%} {verdict:>7}   "
               f"{len(light):>29} {statistics.median(rest):>18.2%}")
+
+    print()
+    print(f"{'data':12} {'90% band coverage (LOO)':>24} {'target':>8}   budget answers from LOO = measured")
+    for (app, metric), budgets in BUDGETS.items():
+        data = db.series(app, metric)
+        coverage = interval_coverage(data)
+        ok = "OK" if COVERAGE[0] <= coverage <= COVERAGE[1] else "MISSED"
+        predicted = dict(zip((m.point for m in data), loo_predictions(data)))
+        measured = {m.point: m.mean for m in data}
+        space = ConfigSpace.spanned_by(list(measured))
+        same = []
+        for budget in budgets:
+            answers = [set(safest_within_budget(space, feasible_from_values(space, v.get, budget, True)))
+                       for v in (measured, predicted)]
+            same.append(f"{budget / 1e3:g}k:{'yes' if answers[0] == answers[1] else 'NO'}")
+        print(f"{app + ' ' + metric:12} {coverage:>24.1%} {'85-95% ' + ok:>8}   {' '.join(same)}")
 
 
 if __name__ == "__main__":

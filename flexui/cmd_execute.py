@@ -61,6 +61,7 @@ def resolve(args: argparse.Namespace) -> tuple[ClosedLoop, BenchSpec]:
     if spec_path is None:
         raise Invalid(f"no benchmark spec for app {name!r}; write one (see benchspecs/README.md) and pass --spec FILE")
     spec = load_spec(spec_path)
+    args.metric = args.metric or next(iter(spec.metrics))  # the Run plan screen of an app without data
     if args.metric not in spec.metrics:
         raise Invalid(f"{spec_path}:1: no metric {args.metric!r}; the spec has {', '.join(spec.metrics)}")
     try:

@@ -209,7 +209,12 @@ def _model(data: list[Measurement], gates: dict[str, float], design: _Design,
 
 
 def loo_errors(data: list[Measurement], gates: dict[str, float] | None = None) -> list[float]:
-    """Relative error of each point predicted by a model fitted without it.
+    """Relative error of each point predicted by a model fitted without it."""
+    return [abs(p - m.mean) / m.mean for p, m in zip(loo_predictions(data, gates), data)]
+
+
+def loo_predictions(data: list[Measurement], gates: dict[str, float] | None = None) -> list[float]:
+    """Each point's value predicted by a model fitted without it.
 
     One fit, not one per point: for ridge least squares the prediction
     without point i is (fitted_i - h_ii * y_i) / (1 - h_ii), h the hat
@@ -224,16 +229,32 @@ def loo_errors(data: list[Measurement], gates: dict[str, float] | None = None) -
     inverse = _inverse(a)
     coef = [_dot(row, b) for row in inverse]
     model = _model(data, gates, design, coef)
-    errors = []
+    predictions = []
     for i, (m, x, y) in enumerate(zip(data, rows, ys)):
         rest = data[:i] + data[i + 1:]
         h = _dot(x, [_dot(row, x) for row in inverse])
         if 1.0 - h < 1e-3 or not design.same_terms(_Design.of(rest, gates)):
-            predicted = fit(rest, gates).predict(m.point)
+            predictions.append(fit(rest, gates).predict(m.point))
         else:
-            predicted = model.to_metric(max((_dot(x, coef) - h * y) / (1.0 - h), 1e-12))
-        errors.append(abs(predicted - m.mean) / m.mean)
-    return errors
+            predictions.append(model.to_metric(max((_dot(x, coef) - h * y) / (1.0 - h), 1e-12)))
+    return predictions
+
+
+def interval_coverage(data: list[Measurement], gates: dict[str, float] | None = None,
+                      quantile: float = BAND_QUANTILE) -> float:
+    """How often a point's value lies in the band around its leave-one-out prediction.
+
+    The band for point i is computed without point i too (the quantile of the
+    other points' leave-one-out errors), so this is the coverage a user sees
+    for a configuration that was never measured.
+    """
+    predictions = loo_predictions(data, gates)
+    errors = [abs(p - m.mean) / m.mean for p, m in zip(predictions, data)]
+    inside = 0
+    for i, (p, m) in enumerate(zip(predictions, data)):
+        band = _quantile(errors[:i] + errors[i + 1:], quantile)
+        inside += p * (1 - band) <= m.mean <= p * (1 + band)
+    return inside / len(data) if data else 0.0
 
 
 class Estimator:

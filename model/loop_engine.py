@@ -18,6 +18,24 @@ from .loop_jobs import BenchJob, BuildJob, bench_job, build_job
 ALLOWED_FAILURES = 3  # a task whose worker died this many times is reported failed
 
 
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's helper with the real stderr: a UI that captures prints has no fd there."""
+    import sys
+    from multiprocessing import resource_tracker
+
+    saved = sys.stderr
+    try:
+        valid = saved.fileno() >= 0
+    except (AttributeError, OSError, ValueError):
+        valid = False
+    if not valid:
+        sys.stderr = sys.__stderr__
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        sys.stderr = saved
+
+
 @dataclass
 class DaskEngine:
     workers: int = 2
@@ -35,6 +53,7 @@ class DaskEngine:
         if self.scheduler:
             self.client = Client(self.scheduler, timeout=30)
             return self
+        _start_resource_tracker()
         self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
                                     resources={"build": 1}, dashboard_address=None,
                                     silence_logs=40)

@@ -44,6 +44,7 @@ class SafetyScreen(SessionScreen):
         Binding("e", "export", "Export dot/SVG"),
         Binding("o", "cycle_order", "Order"),
         Binding("q", "app.quit", "Quit", show=False),
+        Binding("x", "run_plan", "Run plan"),
     ]
 
     def __init__(self) -> None:
@@ -227,3 +228,15 @@ class SafetyScreen(SessionScreen):
             self.notify(f"export failed: {e}", severity="error")
             return
         self.notify(f"wrote {path}" + (f" and {svg.name}" if svg else " (install graphviz for SVG)"), timeout=8)
+
+    def action_run_plan(self) -> None:
+        """Carry the plan out for the budget typed (builds, boots, measures): the Run plan screen."""
+        from flexui.screens.run_plan import RunPlanScreen, loop_arguments
+
+        budget = self.query_one("#budget", Input).value.strip()
+        if not budget:
+            self.notify("type a budget first (e.g. 500k), then x runs the plan for it", severity="warning")
+            return
+        metric = self.query_one("#metric", Select).value
+        self.app.push_screen(RunPlanScreen(loop_arguments(
+            self.session.app_dir, metric if isinstance(metric, str) else "", budget, self.order)))

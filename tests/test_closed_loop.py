@@ -9,73 +9,22 @@ against the exhaustive oracle.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
-import sys
 import threading
 from pathlib import Path
 
 import pytest
-import yaml
 
-from flexui.cmd_execute import resolve
-from flexui.cmd_explore import build_parser
 from flexui.model.benchdata import BenchDB
 from flexui.model.closed_loop import run_loop
 from flexui.model.exploration import exhaustive
 from flexui.model.loop_engine import DaskEngine
 from flexui.model.loop_plan import LoopPlan
 
-from git_helpers import make_remote
 from qemu_kernel_build import need_qemu
 from standin_build import metric
-
-ROOT = Path(__file__).resolve().parent.parent
-TREE = ROOT / "unikraft-tree"
-APP = "flexos-example"
-BUDGET = 1500  # cycles: the stand-in's exception to monotonicity sits right above the answer here
-
-
-def make_workdir(root: Path, *, fail=(), hang=(), sleep: float = 0.1) -> Path:
-    """A git work directory (unikraft, libs, the app) copied from our embedded tree, plus standin.yaml."""
-    wd = root / "wd"
-    for rel in ("unikraft", "libs/tlsf", "libs/newlib", "libs/flexos-example", f"apps/{APP}"):
-        shutil.copytree(TREE / rel, wd / rel)
-        files = [str(p.relative_to(wd / rel)) for p in (wd / rel).rglob("*") if p.is_file()]
-        if rel.startswith("apps/"):
-            (wd / rel / "standin.yaml").write_text(yaml.safe_dump(
-                {"fail": list(fail), "hang": list(hang), "sleep": sleep}))
-            files.append("standin.yaml")
-        make_remote(wd / Path(rel).parent, Path(rel).name, {f: (wd / rel / f).read_text() for f in files})
-    return wd
-
-
-SMALL = 1300  # the budget for the 8-configuration space of the fault tests
-
-
-def write_spec(root: Path, timeout: float = 10, small: bool = False) -> Path:
-    """The full stand-in space has 24 configurations; the small one (fault tests) 8."""
-    path = root / "standin-spec.yaml"
-    space = {"libraries": ["newlib", APP], "mechanisms": ["fcalls", "mpk-shared", "mpk-dss"],
-             "max_compartments": 2}
-    if small:
-        space = {**space, "mechanisms": ["fcalls", "mpk-shared"], "hardenable": [APP]}
-    path.write_text(yaml.safe_dump({
-        "app": APP,
-        "metrics": {"cycles": {"unit": "cycles", "higher_is_better": False, "pattern": r"^metric: (\d+)"}},
-        "boot": {"memory_mb": 32}, "repetitions": 2, "warmup": 0, "timeout": timeout,
-        "space": space}))
-    return path
-
-
-def loop_for(tmp: Path, wd: Path, small: bool = False, timeout: float = 10):
-    args = build_parser().parse_args([
-        "--app", str(wd / "apps" / APP), "--metric", "cycles", "--budget", str(SMALL if small else BUDGET),
-        "--execute", "--spec", str(write_spec(tmp, timeout, small)), "--accel", "tcg",
-        "--build-cmd", f"{sys.executable} {ROOT / 'tests' / 'standin_build.py'}"])
-    loop, _ = resolve(args)
-    return loop
+from standin_workdir import APP, loop_for, make_workdir
 
 
 def oracle(loop, failed=()):

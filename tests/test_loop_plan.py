@@ -1,0 +1,66 @@
+"""The re-planning brain on its own: the stand-in metric as oracle, results fed in any order."""
+
+from __future__ import annotations
+
+import random
+
+from flexui.model.config_space import ConfigSpace
+from flexui.model.design import DesignPoint
+from flexui.model.exploration import exhaustive
+from flexui.model.loop_plan import LoopPlan
+
+from standin_build import metric
+
+SPACE = ConfigSpace.generate(["newlib", "flexos-example"], max_compartments=2,
+                             mechanisms=["fcalls", "mpk-shared", "mpk-dss"])
+POINTS = sorted(SPACE.points(), key=DesignPoint.key)
+VALUES = {p: metric(p) for p in POINTS}
+
+
+def drive(plan: LoopPlan, slots: int, seed: int, fail=()) -> int:
+    """Finish jobs in a random order, `slots` at a time, like workers do; returns jobs run."""
+    rng, jobs = random.Random(seed), 0
+    while not plan.done:
+        plan.next(slots - len(plan.running))
+        point = rng.choice(sorted(plan.running, key=DesignPoint.key))
+        jobs += 1
+        if point in fail:
+            plan.record_failure(point)
+        else:
+            plan.record(point, VALUES[point])
+    return jobs
+
+
+def test_answer_equals_the_exhaustive_one_with_fewer_measurements_whatever_the_order():
+    for budget in (1300, 1500, 1700):
+        truth = set(exhaustive(POINTS, VALUES, budget, higher_is_better=False))
+        for slots, seed in ((1, 0), (2, 1), (3, 2)):
+            plan = LoopPlan(POINTS, budget, higher_is_better=False)
+            jobs = drive(plan, slots, seed)
+            assert set(plan.answer()) == truth, (budget, slots)
+            assert jobs < len(POINTS)
+
+
+def test_over_budget_drops_everything_safer_without_measuring_it():
+    plan = LoopPlan(POINTS, 1100, higher_is_better=False)
+    worst_safe = next(p for p in POINTS if p.key() == "flexos-example|newlib;;fcalls")
+    plan.record(worst_safe, 1200)
+    assert all(plan.verdict(p) == "over" for p in POINTS if p != worst_safe
+               and len(p.layout) == 2)
+
+
+def test_a_failed_configuration_implies_nothing_about_the_others():
+    plan = LoopPlan(POINTS, 1500, higher_is_better=False)
+    victim = plan.next(1)[0]
+    plan.record_failure(victim)
+    assert plan.verdict(victim) == "failed"
+    assert sum(plan.verdict(p) == "open" for p in POINTS) == len(POINTS) - 1
+    drive(plan, 2, 3, fail={victim})
+    values = {**VALUES, victim: float("inf")}
+    assert set(plan.answer()) == set(exhaustive(POINTS, values, 1500, higher_is_better=False))
+
+
+def test_without_verification_the_deliberate_exception_is_missed():
+    plan = LoopPlan(POINTS, 1500, higher_is_better=False, verify=False)
+    drive(plan, 1, 0)
+    assert set(plan.answer()) != set(exhaustive(POINTS, VALUES, 1500, higher_is_better=False))
