@@ -65,7 +65,9 @@ def main() -> None:
             results[workers] = (result, per_job, len(loop.points))
             print(f"{workers} worker(s): {result.wall:6.1f} s wall, {result.measured} measured of "
                   f"{len(loop.points)} (exhaustive), {result.failed} failed, "
-                  f"answer {len(result.answer)} configuration(s); scheduler overhead {per_job * 1e3:.1f} ms/job",
+                  f"answer {len(result.answer)} configuration(s); a job builds and boots for "
+                  f"{sum(result.job_seconds) / max(1, len(result.job_seconds)):.1f} s, the scheduler adds "
+                  f"{per_job * 1e3:.1f} ms",
                   flush=True)
     one, two = results[1][0], results[2][0]
     speed_up = one.wall / two.wall
