@@ -13,16 +13,11 @@ import sys
 import threading
 from pathlib import Path
 
-from flexui.model.bench_spec import BenchSpec, find_spec, load_spec
-from flexui.model.closed_loop import ClosedLoop, LoopResult, LoopStatus, run_loop
-from flexui.model.config_space import ConfigSpace
-from flexui.model.design import DesignPoint, apply_point
-from flexui.model.exploration import parse_budget
-from flexui.model.kraftyaml import load_kraft
-from flexui.model.loop_engine import DaskEngine
-from flexui.model.loop_journal import Journal, journal_path
-from flexui.model.userdirs import data_dir
-from flexui.model.workdir_build import workdir_of
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the loop's modules load only when --execute is given
+    from flexui.model.bench_spec import BenchSpec
+    from flexui.model.closed_loop import ClosedLoop, LoopResult
 
 EXIT_CANCELLED = 3
 
@@ -49,6 +44,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def resolve(args: argparse.Namespace) -> tuple[ClosedLoop, BenchSpec]:
+    from flexui.model.bench_spec import find_spec, load_spec
+    from flexui.model.closed_loop import ClosedLoop
+    from flexui.model.config_space import ConfigSpace
+    from flexui.model.design import DesignPoint, apply_point
+    from flexui.model.exploration import parse_budget
+    from flexui.model.kraftyaml import load_kraft
+    from flexui.model.loop_journal import Journal, journal_path
+    from flexui.model.userdirs import data_dir
+    from flexui.model.workdir_build import workdir_of
+
     app_dir = Path(args.app).absolute()
     if not (app_dir / "kraft.yaml").is_file():
         raise Invalid(f"{args.app}: no kraft.yaml there; --execute needs an app directory in a work directory")
@@ -97,6 +102,9 @@ def resolve(args: argparse.Namespace) -> tuple[ClosedLoop, BenchSpec]:
 
 
 def execute(args: argparse.Namespace) -> int:
+    from flexui.model.closed_loop import LoopStatus, run_loop
+    from flexui.model.loop_engine import DaskEngine
+
     try:
         loop, spec = resolve(args)
     except Invalid as e:
@@ -135,6 +143,8 @@ def execute(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace, loop: ClosedLoop, result: LoopResult, unit: str) -> int:
+    from flexui.model.design import DesignPoint
+
     answer = sorted(result.answer, key=DesignPoint.key)
     if args.json:
         json.dump({"app": loop.app, "metric": loop.metric, "budget": loop.budget, "space_size": len(loop.points),
