@@ -74,6 +74,7 @@ def guarded(action: Callable[[], int]) -> int:
     line unless FLEXUI_DEBUG asks for the traceback.
     """
     from flexui.model.problems import InputError, UserError
+    from flexui.model.process_group import Interrupted
 
     try:
         return action()
@@ -84,6 +85,9 @@ def guarded(action: Callable[[], int]) -> int:
     except UserError as e:
         print(" ".join(str(e).split()) if ":" in str(e) else f"flexui: {e}", file=sys.stderr)
         return EXIT_INVALID
+    except Interrupted as e:  # a signal between two steps: the children are already stopped
+        print(f"flexui: stopped by {e}", file=sys.stderr)
+        return e.code
     except Exception as e:  # noqa: BLE001 - the last line of defence of the scripting API
         if os.environ.get(DEBUG_ENV):
             traceback.print_exc()
@@ -171,6 +175,9 @@ def _open_ui(run_ui: Callable[..., int], args: argparse.Namespace) -> int:
         print(f"flexui: {e}", file=sys.stderr)
         return EXIT_INVALID
     extra = {"preset": preset} if preset is not None else {}
+    if target.how == "the sample app":
+        extra["notice"] = (f"No app here: editing flexui's own copy of the sample app in {target.app_dir} "
+                           "(flexui --app DIR opens yours)")
     if args.build_cmd:
         import shlex
 

@@ -115,6 +115,9 @@ def _record_data(record: Path) -> object:
 
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
+    args.dir = args.dir.resolve()  # the rewriting is recorded with absolute paths
+    if isinstance(getattr(args, "app", None), Path):
+        args.app = args.app.resolve()
     try:
         if args.command == "init":
             pins = Pins.load(args.pins) if args.pins else None

@@ -28,9 +28,10 @@ def open_session(app_dir: Path, *, workdir: Workdir, preset: Preset | None = Non
 
 
 def run_ui(app_dir: Path, *, workdir: Workdir, preset: Preset | None = None,
-           build_commands: list[list[str]] | None = None) -> int:
+           build_commands: list[list[str]] | None = None, notice: str | None = None) -> int:
     try:
         session, notes = open_session(app_dir, workdir=workdir, preset=preset)
+        notes = [notice, *notes] if notice else notes
     except (TreeError, InputError) as e:
         from flexui.app import OpenFailedApp
 

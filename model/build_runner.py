@@ -2,9 +2,11 @@
 
 The FlexOS build tool can exit 0 after a failed make, so success is decided
 from the image files the build must produce, not from exit codes. A build
-whose inputs (.config, kraft.yaml, the hardening make variables, the commits
-and uncommitted changes of every repository) match the last successful one is
-reported up to date and not run again.
+whose inputs (.config, kraft.yaml, the hardening make variables, the
+environment flexui sets, the commits and uncommitted changes of every
+repository) match the last successful one is reported up to date and not run
+again. Unikraft rewrites `.config` during the build, so the record keeps the
+fingerprint of the inputs both before and after it.
 """
 
 from __future__ import annotations
@@ -13,8 +15,6 @@ import hashlib
 import json
 import os
 import re
-import signal
-import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
@@ -23,12 +23,14 @@ from typing import Callable
 
 from .apply import MAKE_VARS_FILE, parse_make_vars
 from .atomic import open_for_write, write_atomic
+from .process_group import Group
 
 LOG_FILE = "flexui-build.log"
 RECORD_FILE = "flexui-build.json"
 INPUTS = (".config", "kraft.yaml", MAKE_VARS_FILE)
 COMPILE_LINE = re.compile(r"^\s*(CC|CXX|AS|LD|AR|OBJCOPY|CPP)\s+\S")
 ERROR_LINE = re.compile(r"(\berror\b|\bError\b|\*\*\*|undefined reference|No such file|: not found$|command not found)")
+LOG_LEVEL_LINE = re.compile(r"^\s*\[?\s*(INFO|DEBUG|WARN|WARNING|NOTICE)\b")  # kraft's chatter, not errors
 FIRST_ERRORS = 8
 
 # No `kraft configure`: flexui writes the .config itself (what configure is for),
@@ -52,15 +54,41 @@ class BuildPlan:
     app_dir: Path
     steps: list[BuildStep]
     images: list[Path]
-    env: dict[str, str] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)  # what flexui adds to the environment
+    flexos: bool = True  # the FlexOS sequence (not the user's own commands)
 
     @property
     def build_dir(self) -> Path:
         return self.app_dir / "build"
 
 
+def build_env(app_dir: Path, workdir: Path | None, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The app Makefile uses $(PWD); kraft builds ~/.unikraft unless UK_WORKDIR names the work dir."""
+    env = {"PWD": str(app_dir)}
+    if workdir is not None:
+        env |= {"UK_WORKDIR": str(workdir), "UK_ROOT": str(workdir / "unikraft"), "UK_LIBS": str(workdir / "libs")}
+    return env | (extra or {})
+
+
+def why_not_buildable(plan: BuildPlan, workdir: Path | None) -> str | None:
+    """Why the FlexOS sequence cannot start here (one line naming the next step), or None."""
+    if not plan.flexos:
+        return None
+    app = plan.app_dir
+    if workdir is None or not (workdir / "unikraft" / "Makefile").is_file():
+        return (f"{app} is not in a FlexOS work directory (unikraft/, libs/, apps/); create one with "
+                f"`flexui workdir init DIR --app {app.name} --remote URL|DIR` and open DIR/apps/{app.name}")
+    if not (app / "Makefile").is_file():
+        return f"{app} has no Makefile; it is not a buildable Unikraft app"
+    if not (app / ".config").is_file():
+        return (f"{app} has no .config (the build would start the interactive menuconfig); "
+                "save the configuration first (flexui --apply PRESET, or s in the Kconfig screen)")
+    return None
+
+
 def plan_build(app_dir: Path, *, flexos: bool = True, commands: list[list[str]] | None = None,
-               image_names: list[str] | None = None, jobs: int | None = None) -> BuildPlan:
+               image_names: list[str] | None = None, jobs: int | None = None,
+               workdir: Path | None = None, extra_env: dict[str, str] | None = None) -> BuildPlan:
     """The steps for this app; `commands` replaces the default sequence (from the user's config)."""
     app_dir = Path(app_dir).resolve()
     if commands:
@@ -74,7 +102,8 @@ def plan_build(app_dir: Path, *, flexos: bool = True, commands: list[list[str]] 
     vars_file = app_dir / MAKE_VARS_FILE
     if vars_file.is_file():
         env = parse_make_vars(vars_file.read_text(encoding="utf-8"))
-    return BuildPlan(app_dir, steps, [app_dir / "build" / n for n in names], env)
+    env = build_env(app_dir, Path(workdir).resolve() if workdir else None, {**env, **(extra_env or {})})
+    return BuildPlan(app_dir, steps, [app_dir / "build" / n for n in names], env, flexos=bool(flexos and not commands))
 
 
 @dataclass
@@ -116,8 +145,24 @@ def fingerprint(plan: BuildPlan, sources: dict | None = None) -> str:
         path = plan.app_dir / name
         h.update(name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"<absent>") + b"\0")
     h.update(json.dumps([s.argv for s in plan.steps]).encode())
+    h.update(json.dumps(plan.env, sort_keys=True).encode())
     h.update(json.dumps(sources or {}, sort_keys=True).encode())
     return h.hexdigest()
+
+
+def built_images(plan: BuildPlan, before: dict[Path, float]) -> tuple[list[Path], list[Path]]:
+    """(fresh images, missing names): VM/EPT builds leave `<image>.comp0`, `.comp1`, ... instead."""
+    fresh, missing = [], []
+    for image in plan.images:
+        comps = sorted(image.parent.glob(f"{image.name}.comp[0-9]*"))
+        found = [p for p in [image, *comps] if p.is_file() and p.stat().st_mtime != before.get(p)]
+        (fresh.extend(found) if found else missing.append(image))
+    return fresh, missing
+
+
+def _existing(plan: BuildPlan) -> list[Path]:
+    return [p for image in plan.images for p in [image, *image.parent.glob(f"{image.name}.comp[0-9]*")]
+            if p.is_file()]
 
 
 def last_record(plan: BuildPlan) -> dict | None:
@@ -131,17 +176,27 @@ def last_record(plan: BuildPlan) -> dict | None:
 def run_build(plan: BuildPlan, on_output: Callable[[str], None] = lambda line: None,
               on_progress: Callable[[Progress], None] = lambda p: None,
               cancel: threading.Event | None = None, *, sources: dict | None = None,
-              force: bool = False) -> BuildResult:
-    """Run the plan's steps in order; `sources` (repository states) joins the fingerprint and record."""
+              force: bool = False, sources_after: Callable[[], dict] | None = None,
+              explain: Callable[[list[str]], list[str]] = lambda log: [],
+              note: dict | None = None) -> BuildResult:
+    """Run the plan's steps in order; `sources` (repository states) joins the fingerprint and record.
+
+    `sources_after` gives the repository states once the build is done (the
+    second fingerprint); `explain` turns the log of a failed build into lines
+    that name the cause (a missing source archive) ahead of make's errors;
+    `note` joins the record (the isolation layout the build had).
+    """
     start = time.monotonic()
     digest = fingerprint(plan, sources)
     record = last_record(plan)
-    if (not force and record and record.get("fingerprint") == digest and record.get("ok")
-            and all(p.is_file() for p in plan.images)):
-        return BuildResult(ok=True, up_to_date=True, images=plan.images, fingerprint=digest, record=record)
+    images = _existing(plan)
+    if (not force and record and record.get("ok") and digest in record.get("fingerprints", [])
+            and len(images) >= len(plan.images)):
+        return BuildResult(ok=True, up_to_date=True, images=images, fingerprint=digest, record=record)
     plan.build_dir.mkdir(parents=True, exist_ok=True)
     log_path = plan.build_dir / LOG_FILE
-    before = {p: p.stat().st_mtime for p in plan.images if p.is_file()}
+    before = {p: p.stat().st_mtime for p in images}
+    log_lines: list[str] = []
     objects = 0
     errors: list[str] = []
     result = BuildResult(ok=False, log_path=log_path, fingerprint=digest)
@@ -152,26 +207,25 @@ def run_build(plan: BuildPlan, on_output: Callable[[str], None] = lambda line: N
             log.write(line_msg + "\n")
             on_output(line_msg)
             try:
-                proc = subprocess.Popen(step.argv, cwd=plan.app_dir, env={**os.environ, **plan.env},
-                                        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT, start_new_session=True)
+                proc = Group(step.argv, cwd=plan.app_dir, env={**os.environ, **plan.env}).start()
             except FileNotFoundError:
                 errors.append(f"{step.argv[0]}: command not found; install it or configure the build commands")
                 result.failed_step = step.name
                 break
-            watcher = _watch_cancel(proc, cancel)
-            assert proc.stdout is not None
-            for raw in iter(proc.stdout.readline, b""):
-                line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+            for line in proc.lines():
+                if line is None:
+                    if cancel is not None and cancel.is_set():
+                        proc.kill()
+                    continue
                 log.write(line + "\n")
+                log_lines.append(line)
                 on_output(line)
                 if COMPILE_LINE.match(line):
                     objects += 1
                     on_progress(Progress(i, len(plan.steps), step.name, objects))
-                if ERROR_LINE.search(line) and len(errors) < FIRST_ERRORS:
+                if is_error(line) and len(errors) < FIRST_ERRORS:
                     errors.append(line)
             code = proc.wait()
-            watcher.set()
             if cancel is not None and cancel.is_set():
                 result.cancelled = True
                 result.failed_step = step.name
@@ -180,17 +234,20 @@ def run_build(plan: BuildPlan, on_output: Callable[[str], None] = lambda line: N
                 result.failed_step = step.name
                 errors.append(f"{' '.join(step.argv)} exited with code {code}")
                 break
-    fresh = [p for p in plan.images if p.is_file() and p.stat().st_mtime != before.get(p)]
-    result.ok = not result.cancelled and result.failed_step is None and len(fresh) == len(plan.images)
+    fresh, missing = built_images(plan, before)
+    result.ok = not result.cancelled and result.failed_step is None and not missing
     if not result.ok and not result.cancelled and result.failed_step is None:
-        missing = [p.name for p in plan.images if p not in fresh]
-        errors.append(f"the build reported success but did not produce {', '.join(missing)}")
+        errors.append(f"the build reported success but did not produce {', '.join(p.name for p in missing)}")
+    if not result.ok and not result.cancelled:
+        errors = [*explain(log_lines), *errors]
     result.images = fresh
     result.first_errors = errors
     result.duration = time.monotonic() - start
+    after = sources_after() if sources_after is not None else sources
+    fingerprints = sorted({digest, fingerprint(plan, after)}) if result.ok else []
     result.record = {
-        "fingerprint": digest, "ok": result.ok, "images": [str(p) for p in fresh],
-        "steps": [s.argv for s in plan.steps], "sources": sources or {},
+        "fingerprint": digest, "fingerprints": fingerprints, "ok": result.ok, "images": [str(p) for p in fresh],
+        "steps": [s.argv for s in plan.steps], "env": plan.env, "sources": sources or {}, **(note or {}),
         "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "inputs": {name: (plan.app_dir / name).read_text(encoding="utf-8", errors="replace")
                    if (plan.app_dir / name).is_file() else None for name in INPUTS},
@@ -199,19 +256,5 @@ def run_build(plan: BuildPlan, on_output: Callable[[str], None] = lambda line: N
     return result
 
 
-def _watch_cancel(proc: subprocess.Popen, cancel: threading.Event | None) -> threading.Event:
-    """Kill the step's whole process group when `cancel` is set; returns the event ending the watch."""
-    done = threading.Event()
-
-    def watch() -> None:
-        while not done.is_set():
-            if cancel is not None and cancel.wait(0.05):
-                try:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                return
-
-    if cancel is not None:
-        threading.Thread(target=watch, daemon=True).start()
-    return done
+def is_error(line: str) -> bool:
+    return bool(ERROR_LINE.search(line)) and not LOG_LEVEL_LINE.match(line)

@@ -1,8 +1,9 @@
 """The QEMU command lines that boot a FlexOS image, derived from image and configuration.
 
-KVM when the host offers it, TCG otherwise. MPK images need protection keys:
-under TCG `-cpu max` emulates them; under KVM the guest sees the host's CPU
-(`-cpu host`), so the host must have PKU. VM/EPT images are one image per
+KVM when the host offers it, TCG otherwise. Under TCG every image gets
+`-cpu max`: QEMU's default CPU lacks RDTSCP (FlexOS reads the TSC) and
+protection keys (MPK); under KVM the guest sees the host's CPU (`-cpu host`),
+so an MPK image needs a host with PKU. VM/EPT images are one image per
 compartment, started in order and joined by shared-memory devices whose sizes
 come from the images' ELF sections (FlexOS's patched QEMU, `qemu-system-ept`).
 """
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .design import DesignPoint
+from .isolation import Origin
 
 DEBUG_EXIT = ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
 # FlexOS VM/EPT images run on FlexOS's patched QEMU, whose `myshmem` device maps
@@ -58,6 +60,8 @@ class RunSpec:
     timeout: float = 60.0
     compartment_images: list[Path] = field(default_factory=list)
     extra: list[str] = field(default_factory=list)
+    qemu: str | None = None  # the QEMU binary the user named (VM/EPT: the patched one)
+    expected: list[str] = field(default_factory=list)  # crash lines the app provokes on purpose (regexes)
 
 
 @dataclass(frozen=True)
@@ -85,17 +89,47 @@ def app_images(app_dir: Path) -> tuple[Path | None, list[Path]]:
     return (comps[0] if comps else None), comps
 
 
+RUN_FILE = "flexui-run.yaml"  # in the app dir: qemu_args (networking, -initrd ...) and expected crash lines
+
+
+def app_run_settings(app_dir: Path) -> tuple[list[str], list[str]]:
+    """The app's own (QEMU arguments, expected crash lines); InputError at file:line when malformed.
+
+    `expected` names what the app provokes on purpose, e.g. the FlexOS
+    example's illegal access ending in PF_PK, so that it is not a failure.
+    """
+    from .problems import InputError, Problem
+    from .yamlsource import parse, read_text
+
+    path = Path(app_dir) / RUN_FILE
+    if not path.is_file():
+        return [], []
+    _, data = parse(read_text(path), str(path))
+    data = data if isinstance(data, dict) else {}
+    out = []
+    for key, example in (("qemu_args", "qemu_args: [-initrd, rootfs.cpio]"), ("expected", "expected: [PF_PK]")):
+        values = data.get(key, [])
+        if not isinstance(values, list) or not all(isinstance(a, (str, int, float)) for a in values):
+            raise InputError([Problem(f"{key} must be a list of strings, e.g. {example}", origin=Origin(str(path), 1))])
+        out.append([str(a) for a in values])
+    return out[0], out[1]
+
+
 def run_spec_for(app_dir: Path, **options) -> RunSpec | None:
     """The RunSpec for the app's built image, or None when nothing is built yet.
 
     The mechanism is the image's (model/built_image), never an unsaved
-    session's; `options` set the other RunSpec fields (accel, timeout, ...).
+    session's; `options` set the other RunSpec fields (accel, timeout, ...);
+    `extra` comes after the app's own QEMU arguments (flexui-run.yaml).
     """
     from .built_image import built_configuration
 
     image, comps = app_images(app_dir)
     if image is None:
         return None
+    qemu_args, expected = app_run_settings(app_dir)
+    options["extra"] = [*qemu_args, *options.get("extra", [])]
+    options.setdefault("expected", expected)
     return RunSpec(image, mechanism=DesignPoint.of(built_configuration(app_dir)).mechanism,
                    compartment_images=comps, **options)
 
@@ -117,26 +151,27 @@ def choose_accel(spec: RunSpec, host: Host) -> tuple[str, list[str]]:
 
 
 def cpu_for(mechanism: str, accel: str) -> list[str]:
-    """MPK needs protection keys in the guest CPU: the host's under KVM, emulated under TCG."""
+    """MPK needs protection keys in the guest CPU: the host's under KVM; under TCG every image gets
+    `-cpu max` (the default CPU has neither PKU nor RDTSCP)."""
     if accel == "kvm":
         return ["-cpu", "host"] if mechanism.startswith("mpk") else []
-    return ["-cpu", "max"] if mechanism.startswith("mpk") else []
+    return ["-cpu", "max"]
 
 
 def build_launches(spec: RunSpec, host: Host, accel: str | None = None) -> list[Launch]:
     """Every QEMU process to start, in order (several for VM/EPT)."""
-    if host.qemu is None:
+    if host.qemu is None and spec.qemu is None:
         raise FileNotFoundError("qemu-system-x86_64 not found; install it (apt-get install qemu-system-x86)")
     notes: list[str] = []
     if accel is None:
         accel, notes = choose_accel(spec, host)
     images = spec.compartment_images if spec.mechanism == "ept" and spec.compartment_images else [spec.image]
     shared = shared_memory_devices(images) if len(images) > 1 else []
-    qemu = host.qemu
-    if shared:
+    qemu = spec.qemu or host.qemu
+    if shared and spec.qemu is None:
         qemu = shutil.which(EPT_QEMU) or EPT_QEMU
         if not shutil.which(EPT_QEMU):
-            notes.append(f"VM/EPT images need FlexOS's patched QEMU ({EPT_QEMU}) on PATH")
+            notes.append(f"VM/EPT images need FlexOS's patched QEMU ({EPT_QEMU}) on PATH, or name it with --qemu")
     launches = []
     for i, image in enumerate(images):
         argv = [qemu, "-accel", accel, *cpu_for(spec.mechanism, accel), "-m", str(spec.memory_mb),

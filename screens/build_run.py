@@ -15,8 +15,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, ProgressBar, RichLog, Static
 
-from flexui.model.build_runner import BuildResult, Progress, plan_build
+from flexui.model.build_prereqs import check_build
+from flexui.model.build_runner import BuildPlan, BuildResult, Progress, plan_build, why_not_buildable
 from flexui.model.built_image import built_configuration, session_differs
+from flexui.model.problems import InputError
 from flexui.model.qemu_command import app_images, run_spec_for
 from flexui.model.qemu_runner import RunResult
 from flexui.model.qemu_runner import run as run_qemu
@@ -68,7 +70,7 @@ class BuildRunScreen(SessionScreen):
         """The image that exists, and whether the session is something else."""
         image, _ = app_images(self.session.app_dir)
         if image is None:
-            return "no image yet: press b to build"
+            return self._cannot_build(self._plan()) or "no image yet: press b to build"
         differs = self.image_differs()
         note = f" · the session differs from this image ({differs}): b builds the session" \
             if differs else ""
@@ -80,6 +82,18 @@ class BuildRunScreen(SessionScreen):
         if differs is None and self.session.dirty:
             return "unsaved changes"
         return differs
+
+    def _plan(self) -> BuildPlan:
+        from flexui.model.workdir_build import workdir_of
+
+        app_dir = self.session.app_dir
+        return plan_build(app_dir, commands=getattr(self.app, "build_commands", None), workdir=workdir_of(app_dir))
+
+    def _cannot_build(self, plan: BuildPlan) -> str | None:
+        """Why the build cannot start here (the embedded tree, no .config): said before make says it worse."""
+        from flexui.model.workdir_build import workdir_of
+
+        return why_not_buildable(plan, workdir_of(plan.app_dir))
 
     # -- helpers ------------------------------------------------------------------
     def _status(self, text: str) -> None:
@@ -119,8 +133,16 @@ class BuildRunScreen(SessionScreen):
         self._start_build(force)
 
     def _start_build(self, force: bool) -> None:
-        commands = getattr(self.app, "build_commands", None)
-        plan = plan_build(self.session.app_dir, commands=commands)
+        plan = self._plan()
+        reason = self._cannot_build(plan)
+        missing = check_build(plan.env) if plan.flexos and not reason else []
+        if reason or missing:
+            self._log(f"!! {reason or 'missing prerequisites:'}")
+            for item in missing:
+                self._log(f"!!   {item}")
+            self._status(reason or f"missing prerequisites: {', '.join(m.what for m in missing)} (see the log)")
+            self.notify(reason or "missing prerequisites (see the log)", severity="error", timeout=10)
+            return
         self.busy = "build"
         self._cancel.clear()
         bar = self.query_one(ProgressBar)
@@ -134,13 +156,27 @@ class BuildRunScreen(SessionScreen):
 
         def work() -> None:
             # Imported here, in the worker: it brings GitPython, 0.1 s the screen need not wait for.
-            from flexui.model.workdir_build import build_in_workdir
+            from flexui.model.build_sources import remembered_sources
+            from flexui.model.workdir_build import build_in_workdir, workdir_of
+            from flexui.model.workdir_git import WorkdirError
 
-            result = build_in_workdir(plan, lambda line: self._from_thread(self._log, line), progress,
-                                      self._cancel, force=force)
+            try:
+                result = build_in_workdir(plan, lambda line: self._from_thread(self._log, line), progress,
+                                          self._cancel, force=force,
+                                          sources_dir=remembered_sources(workdir_of(plan.app_dir)))
+            except WorkdirError as e:
+                self._from_thread(self._refused, str(e))
+                return
             self._from_thread(self._build_done, result)
 
         self.run_worker(work, thread=True, exclusive=True, group="build", name="build")
+
+    def _refused(self, message: str) -> None:
+        self.busy = None
+        self.query_one(ProgressBar).display = False
+        self._log(f"!! {message}")
+        self._status(message)
+        self.notify(message, severity="error", timeout=10)
 
     def _show_progress(self, p: Progress) -> None:
         self.query_one(ProgressBar).update(progress=p.step - 1)
@@ -163,7 +199,11 @@ class BuildRunScreen(SessionScreen):
         if self.busy:
             self.notify(f"a {self.busy} is in progress; c cancels it", severity="warning")
             return
-        spec = run_spec_for(self.session.app_dir, timeout=self._timeout())
+        try:
+            spec = run_spec_for(self.session.app_dir, timeout=self._timeout())
+        except InputError as e:
+            self.notify(str(e.problems[0]), severity="error", timeout=10)
+            return
         if spec is None:
             self.notify("no image to run: build it first (b)", severity="error")
             return

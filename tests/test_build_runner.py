@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
 import threading
 import time
 
-from flexui.model.build_runner import plan_build, run_build
+from flexui.model.build_runner import plan_build, run_build, why_not_buildable
 from flexui.paths import embedded_tree
 
 STAND_IN = r'''
@@ -108,4 +109,76 @@ def test_flexos_sequence_and_hardening_variables_reach_the_environment(tmp_path)
     plan = plan_build(app_dir)
     assert [s.argv[:2] for s in plan.steps] == [["make", "prepare"], ["kraft", "-v"]]
     assert "--compartmentalize" in plan.steps[-1].argv
-    assert plan.env == {"LIBLWIP_CFLAGS_EXTRA": "-fsanitize=undefined"}
+    assert plan.env == {"LIBLWIP_CFLAGS_EXTRA": "-fsanitize=undefined", "PWD": str(app_dir)}
+
+
+ENV_DUMP = r'''
+import json, os, pathlib, subprocess, sys
+pathlib.Path("env.json").write_text(json.dumps({k: os.environ.get(k) for k in
+    ("PWD", "UK_WORKDIR", "UK_ROOT", "UK_LIBS")} | {"cwd": os.getcwd()}))
+subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])  # a daemon holding the pipe
+print("[INFO    ] Checking cache for staleness... no error", flush=True)
+pathlib.Path("build").mkdir(exist_ok=True)
+for i in (0, 1):
+    pathlib.Path("build", pathlib.Path.cwd().name + f"_kvm-x86_64.comp{i}").write_bytes(b"\x7fELF")
+'''
+
+
+def test_stand_in_build_runs_in_the_app_dir_with_the_workdir_exported_and_ept_images_succeed(tmp_path):
+    """Started from elsewhere, with a background child keeping the pipe open; VM/EPT leaves .comp0/.comp1."""
+    wd = tmp_path / "wd"
+    (wd / "unikraft").mkdir(parents=True)
+    app_dir = wd / "apps" / "redis"
+    shutil.copytree(embedded_tree() / "apps" / "redis", app_dir)
+    (tmp_path / "dump.py").write_text(ENV_DUMP)
+    plan = plan_build(app_dir, commands=[[sys.executable, str(tmp_path / "dump.py")]], workdir=wd)
+    start = time.monotonic()
+    result = run_build(plan)
+    assert time.monotonic() - start < 20  # not the daemon's 60 s
+    assert result.ok, result.first_errors
+    assert [p.name for p in result.images] == ["redis_kvm-x86_64.comp0", "redis_kvm-x86_64.comp1"]
+    assert result.first_errors == []  # kraft's INFO lines are not errors
+    env = json.loads((app_dir / "env.json").read_text())
+    assert env == {"PWD": str(app_dir), "cwd": str(app_dir), "UK_WORKDIR": str(wd),
+                   "UK_ROOT": str(wd / "unikraft"), "UK_LIBS": str(wd / "libs")}
+    assert run_build(plan).up_to_date
+
+
+def test_flexos_sequence_without_a_config_or_outside_a_workdir_is_refused_with_the_next_step(tmp_path):
+    app_dir = app(tmp_path)
+    reason = why_not_buildable(plan_build(app_dir), None)
+    assert "not in a FlexOS work directory" in reason and "flexui workdir init DIR --app redis" in reason
+    wd = tmp_path / "wd"
+    (wd / "unikraft").mkdir(parents=True)
+    (wd / "unikraft" / "Makefile").write_text("all:\n")
+    inside = wd / "apps" / "redis"
+    shutil.copytree(app_dir, inside)
+    (inside / ".config").unlink(missing_ok=True)
+    assert "no Makefile" in why_not_buildable(plan_build(inside, workdir=wd), wd)
+    (inside / "Makefile").write_text("all:\n")
+    assert "no .config" in why_not_buildable(plan_build(inside, workdir=wd), wd)
+    (inside / ".config").write_text("CONFIG_LIBFLEXOS=y\n")
+    assert why_not_buildable(plan_build(inside, workdir=wd), wd) is None
+
+
+REWRITES_CONFIG = r'''
+import pathlib
+cfg = pathlib.Path(".config")
+cfg.write_text("# Automatically generated\n" + cfg.read_text() + "CONFIG_NEW_DEFAULT=y\n")
+pathlib.Path("build").mkdir(exist_ok=True)
+pathlib.Path("build", pathlib.Path.cwd().name + "_kvm-x86_64").write_bytes(b"\x7fELF")
+'''
+
+
+def test_stand_in_build_that_rewrites_config_is_up_to_date_after_it_and_after_saving_again(tmp_path):
+    app_dir = app(tmp_path)
+    (app_dir / ".config").write_text("CONFIG_LIBFLEXOS=y\n")
+    (tmp_path / "rewrite.py").write_text(REWRITES_CONFIG)
+    plan = plan_build(app_dir, commands=[[sys.executable, str(tmp_path / "rewrite.py")]])
+    assert run_build(plan).ok
+    assert run_build(plan).up_to_date  # the rewritten .config
+    (app_dir / ".config").write_text("CONFIG_LIBFLEXOS=y\n")  # flexui saves the same configuration
+    assert run_build(plan).up_to_date
+    changed = plan_build(app_dir, commands=[s.argv for s in plan.steps],
+                         extra_env={"FLEXOS_EXTRA": "1"})
+    assert not run_build(changed).up_to_date  # an environment variable flexui sets is an input

@@ -71,3 +71,120 @@ def test_stand_in_build_in_a_git_workdir_is_recorded_up_to_date_and_cleaned(tmp_
     assert not (wd / "libs" / "lwip" / "linker_comp1.ld").exists() and not (app / "build").exists()
     git.Repo(wd / "libs" / "lwip").git.stash("pop")
     assert (wd / "libs" / "lwip" / "src" / "api.c").read_text() == "int my_fix;\n"
+
+
+def _kraft_yaml(lwip_compartment: str) -> str:
+    return ("specification: '0.6'\nname: redis\ncompartments:\n"
+            "  - name: comp1\n    mechanism: {driver: intel-pku}\n    default: true\n"
+            "  - name: comp2\n    mechanism: {driver: intel-pku}\n"
+            f"libraries:\n  lwip:\n    compartment: {lwip_compartment}\n")
+
+
+def _workdir(tmp_path):
+    remotes = make_remotes(tmp_path / "remote")
+    lwip = git.Repo(remotes / "lib-lwip")
+    (remotes / "lib-lwip" / "Makefile.uk").write_text(
+        "LIBLWIP_VERSION=2.1.2\nLIBLWIP_URL=http://example.invalid/lwip-$(LIBLWIP_VERSION).zip\n"
+        "$(eval $(call fetch,liblwip,$(LIBLWIP_URL)))\n")
+    lwip.index.add(["Makefile.uk"])
+    lwip.index.commit("fetch rule")
+    wd = tmp_path / "wd"
+    init_workdir(wd, "redis", ["lwip"], str(remotes), Pins({"default": "staging"}))
+    app = wd / "apps" / "redis"
+    (app / "kraft.yaml").write_text(_kraft_yaml("comp2"))
+    return wd, app
+
+
+OFFLINE_BUILD = r'''
+import pathlib, sys
+archive = pathlib.Path("build/liblwip/lwip-2.1.2.zip")
+if not archive.is_file():
+    print("  WGET    liblwip: http://example.invalid/lwip-2.1.2.zip", flush=True)
+    print("make[1]: *** [build/liblwip/lwip-2.1.2.zip] Error 4", flush=True)
+    sys.exit(2)
+pathlib.Path("../../unikraft/lib/ukboot/boot.c").write_text("gate for " + sys.argv[1] + "\n")
+pathlib.Path("build/redis_kvm-x86_64").write_bytes(b"\x7fELF")
+'''
+
+
+def test_stand_in_offline_build_names_the_missing_archive_and_uses_the_remembered_sources(tmp_path, capfd):
+    wd, app = _workdir(tmp_path)
+    (tmp_path / "offline.py").write_text(OFFLINE_BUILD)
+    build = ["--build", "--app", str(app), "--build-cmd", f"{sys.executable} {tmp_path / 'offline.py'} x"]
+    assert main(build) == 3
+    err = capfd.readouterr().err
+    assert ("liblwip needs lwip-2.1.2.zip (http://example.invalid/lwip-2.1.2.zip), which could not be downloaded; "
+            "put it in a sources directory (--sources DIR)") in err
+    sources = tmp_path / "archives"
+    sources.mkdir()
+    (sources / "lwip-2.1.2.zip").write_bytes(b"PK zip")
+    assert main([*build, "--sources", str(sources)]) == 0
+    assert (app / "build" / "liblwip" / "lwip-2.1.2.zip").read_bytes() == b"PK zip"
+    assert main(["workdir", "clean", str(wd), "--app", str(app)]) == 0 and not (app / "build").exists()
+    assert main(build) == 0  # the sources directory survived the clean
+    assert "source archive lwip-2.1.2.zip" in capfd.readouterr().out
+
+
+def test_stand_in_build_of_another_layout_over_the_rewriting_is_refused_or_reset_first(tmp_path, capfd):
+    wd, app = _workdir(tmp_path)
+    (tmp_path / "offline.py").write_text(OFFLINE_BUILD)
+    sources = tmp_path / "archives"
+    sources.mkdir()
+    (sources / "lwip-2.1.2.zip").write_bytes(b"PK")
+    build = ["--build", "--app", str(app), "--sources", str(sources), "--build-cmd"]
+    assert main([*build, f"{sys.executable} {tmp_path / 'offline.py'} comp2"]) == 0
+    (app / "kraft.yaml").write_text(_kraft_yaml("comp1"))
+    capfd.readouterr()
+    assert main([*build, f"{sys.executable} {tmp_path / 'offline.py'} comp1"]) == 2
+    err = capfd.readouterr().err
+    assert "still holds the FlexOS rewriting of another isolation layout (1 file(s))" in err and "--reset" in err
+    boot = wd / "unikraft" / "lib" / "ukboot" / "boot.c"
+    assert boot.read_text() == "gate for comp2\n"  # nothing touched
+    assert main([*build, f"{sys.executable} {tmp_path / 'offline.py'} comp1", "--reset"]) == 0
+    assert boot.read_text() == "gate for comp1\n"
+    (app / "kraft.yaml").write_text(_kraft_yaml("comp1"))
+    assert main([*build, f"{sys.executable} {tmp_path / 'offline.py'} comp1"]) == 0  # same layout: no refusal
+
+
+def test_flexos_build_with_missing_prerequisites_lists_them_all_and_exits_2(tmp_path, capfd, monkeypatch):
+    wd, app = _workdir(tmp_path)
+    (wd / "unikraft" / "Makefile").write_text("all:\n")
+    (app / "Makefile").write_text("all:\n")
+    (app / ".config").write_text("CONFIG_LIBFLEXOS=y\n")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("make", "gcc", "kraft"):
+        (bin_dir / tool).write_text("#!/bin/sh\nexit 0\n")
+        (bin_dir / tool).chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    monkeypatch.setenv("UK_CACHEDIR", str(tmp_path / "no-cache"))
+    assert main(["--build", "--app", str(app)]) == 2
+    err = capfd.readouterr().err
+    assert "missing prerequisites" in err and "kraft list update" in err
+    assert "spatch: Coccinelle" in err and "flex: apt-get install flex" in err and "bison:" in err
+    assert "gcc:" not in err and not (app / "build").exists()
+
+
+def test_flexos_build_without_a_config_says_so_instead_of_starting_menuconfig(tmp_path, capfd):
+    wd, app = _workdir(tmp_path)
+    (wd / "unikraft" / "Makefile").write_text("all:\n")
+    (app / "Makefile").write_text("all:\n")
+    assert main(["--build", "--app", str(app)]) == 2
+    assert "has no .config (the build would start the interactive menuconfig)" in capfd.readouterr().err
+
+
+def test_stand_in_build_then_status_and_clean_with_relative_paths_tell_the_rewriting_apart(tmp_path, capfd,
+                                                                                          monkeypatch):
+    wd, app = _workdir(tmp_path)
+    (tmp_path / "offline.py").write_text(OFFLINE_BUILD)
+    (tmp_path / "archives").mkdir()
+    (tmp_path / "archives" / "lwip-2.1.2.zip").write_bytes(b"PK")
+    assert main(["--build", "--app", str(app), "--sources", str(tmp_path / "archives"),
+                 "--build-cmd", f"{sys.executable} {tmp_path / 'offline.py'} x"]) == 0
+    monkeypatch.chdir(tmp_path)
+    capfd.readouterr()
+    assert main(["workdir", "status", "wd"]) == 0
+    out = capfd.readouterr().out
+    assert "FlexOS rewriting (1 file(s)): lib/ukboot/boot.c" in out and "your changes" not in out
+    assert main(["workdir", "clean", "wd", "--app", "wd/apps/redis"]) == 0
+    assert "MARKER" in (wd / "unikraft" / "lib" / "ukboot" / "boot.c").read_text()

@@ -6,7 +6,7 @@ import threading
 import time
 
 import pytest
-from qemu_kernel_build import build_kernel
+from qemu_kernel_build import build_kernel, ept_qemu_standin, pausing_qemu_standin
 
 from flexui.model.qemu_command import Host, RunSpec, build_launches
 from flexui.model.qemu_runner import decode_exit, run
@@ -80,3 +80,51 @@ def test_without_kvm_the_command_uses_emulation_and_says_so(kernels):
 
 def test_exit_code_decoding():
     assert [decode_exit(c) for c in (1, 3, 11, 0, 2, None)] == [0, 1, 5, None, None, None]
+
+
+def test_a_guest_that_crashes_fails_although_qemu_exits_0(kernels, tmp_path):
+    crash = build_kernel(tmp_path, 0, crash=True)
+    result = run(RunSpec(crash, accel="tcg", timeout=30))
+    assert result.exit_code == 0 and not result.ok
+    assert "page fault" in result.describe() and "Unhandled Trap 14" in result.failure
+
+
+def test_a_crash_the_app_provokes_on_purpose_is_not_a_failure(tmp_path):
+    crash = build_kernel(tmp_path, 0, crash=True)
+    assert run(RunSpec(crash, accel="tcg", timeout=30, expected=["Unhandled Trap 14"])).ok
+
+
+def test_a_file_that_is_not_a_kernel_fails_although_qemu_exits_1(tmp_path):
+    build_kernel(tmp_path, 0)  # skips when QEMU is missing
+    junk = tmp_path / "not-a-kernel"
+    junk.write_text("hello\n")
+    result = run(RunSpec(junk, accel="tcg", timeout=30))
+    assert result.exit_code == 1 and not result.ok and "invalid kernel header" in result.describe()
+
+
+def test_standin_pausing_qemu_after_a_kvm_internal_error_is_stopped_and_retried_at_once(kernels, tmp_path):
+    qemu = pausing_qemu_standin(tmp_path)
+    start = time.monotonic()
+    result = run(RunSpec(kernels["ok"], timeout=30, qemu=str(qemu)),
+                 host=Host(kvm=True, pku=True, qemu="/usr/bin/qemu-system-x86_64"))
+    assert time.monotonic() - start < 15  # not the 30 s timeout
+    assert result.fell_back == "KVM internal error. Suberror: 1" and result.accel == "tcg" and result.ok
+    assert ["-cpu", "max"] == result.command[0][3:5]
+
+
+def test_every_image_gets_cpu_max_under_emulation(kernels):
+    host = Host(kvm=False, pku=False, qemu="/usr/bin/qemu-system-x86_64")
+    for mechanism in ("fcalls", "mpk-shared", "ept"):
+        launch, = build_launches(RunSpec(kernels["ok"], mechanism=mechanism, accel="tcg"), host)
+        assert launch.argv[3:5] == ["-cpu", "max"]
+
+
+def test_standin_ept_qemu_shows_every_compartments_serial_output_labelled(kernels, tmp_path):
+    images = [kernels["hang"], kernels["fail"]]
+    lines = []
+    result = run(RunSpec(images[0], mechanism="ept", accel="tcg", timeout=4, compartment_images=images,
+                         qemu=str(ept_qemu_standin(tmp_path))), lines.append,
+                 host=Host(kvm=False, pku=False, qemu="/usr/bin/qemu-system-x86_64"))
+    assert "[comp0] flexui test kernel: hello" in lines and "[comp0] looping forever" in lines
+    assert "[comp1] flexui test kernel: hello" in lines and "[comp1] exiting" in lines
+    assert all("myshmem" in " ".join(argv) for argv in result.command)

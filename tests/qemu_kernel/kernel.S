@@ -2,7 +2,9 @@
  * reports whether the CPU has protection keys (CPUID.7.0:ECX bit 3, PKU) and
  * leaves through isa-debug-exit with EXIT_VALUE (QEMU then exits with
  * 2 * EXIT_VALUE + 1). Assembled with --defsym HANG=1 it never exits; with
- * --defsym SHUTDOWN=1 it resets the machine first (QEMU, run with -no-reboot, exits with 0).
+ * --defsym SHUTDOWN=1 it resets the machine first (QEMU, run with -no-reboot, exits with 0); with
+ * --defsym CRASH=1 it reports a page fault the way a Unikraft guest does and then resets (so QEMU's
+ * exit code alone says nothing went wrong).
  * With --defsym METRIC=N (and NOISE=M) it prints `metric: V`, V = N + (TSC mod M): a stand-in
  * benchmark whose value differs a little from boot to boot. */
 
@@ -40,6 +42,13 @@ no_pku:
         mov $pku_no, %esi
 report:
         call puts
+        .ifdef CRASH
+        mov $crashed, %esi
+        call puts
+        mov $0xfe, %al
+        out %al, $0x64
+        jmp halt
+        .endif
         .ifdef HANG
         mov $hanging, %esi
         call puts
@@ -111,6 +120,7 @@ pku_yes: .asciz "PKU: yes\n"
 pku_no:  .asciz "PKU: no\n"
 hanging: .asciz "looping forever\n"
 bye:     .asciz "exiting\n"
+crashed: .asciz "CRIT: [libkvmplat] Unhandled Trap 14 (page fault), error code=0x2\n"
 metric_label: .asciz "metric: "
 newline: .asciz "\n"
 

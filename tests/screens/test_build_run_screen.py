@@ -92,3 +92,30 @@ async def test_a_guest_that_never_exits_is_stopped(tmp_path):
         await pilot.press("c")
         await wait_idle(pilot, screen, 15)
         assert screen.last_run.stopped and "looping forever" in log_text(screen)
+
+
+async def test_build_on_the_embedded_tree_says_why_and_names_workdir_init(tmp_path):
+    app = make_app(tmp_path, mode="build")  # the embedded tree: no Makefile, not a work directory
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        status = str(screen.query_one("#build-status").render())
+        assert "not in a FlexOS work directory" in status
+        await pilot.press("b")
+        await pilot.pause()
+        assert screen.busy is None and screen.last_build is None
+        assert "flexui workdir init DIR --app redis" in log_text(screen)
+        assert "No rule to make target" not in log_text(screen)
+
+
+async def test_a_crashing_guest_is_a_failed_run(tmp_path):
+    app = make_app(tmp_path, mode="build")
+    (app.session.app_dir / "build").mkdir()
+    shutil.copy(build_kernel(tmp_path, 0, crash=True), app.session.app_dir / "build" / "redis_kvm-x86_64")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        await pilot.press("r")
+        await wait_idle(pilot, screen, 30)
+        assert not screen.last_run.ok
+        assert "the run failed: CRIT: [libkvmplat] Unhandled Trap 14" in str(screen.query_one("#build-status").render())
