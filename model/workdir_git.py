@@ -169,7 +169,8 @@ def _git_reason(e: git.GitCommandError) -> str:
     return text.split("fatal:")[-1].strip().strip("'") or "git failed"
 
 
-CONFIGURATION = frozenset({"kraft.yaml", ".config", "flexui.mk", "kraft.yaml.old", ".config.old", "flexui.mk.old"})
+CONFIGURATION = frozenset({"kraft.yaml", ".config", "flexui.mk", "kraft.yaml.old", ".config.old", "flexui.mk.old",
+                           "flexui-run.yaml"})
 BUILD_OUTPUT = "build/"
 
 
