@@ -76,7 +76,7 @@ def why_not_buildable(plan: BuildPlan, workdir: Path | None) -> str | None:
         return None
     app = plan.app_dir
     if workdir is None or not (workdir / "unikraft" / "Makefile").is_file():
-        return (f"{app} is not in a FlexOS work directory (unikraft/, libs/, apps/); create one with "
+        return (f"app {app.name} is not in a FlexOS work directory (unikraft/, libs/, apps/); create one with "
                 f"`flexui workdir init DIR --app {app.name} --remote URL|DIR` and open DIR/apps/{app.name}")
     if not (app / "Makefile").is_file():
         return f"{app} has no Makefile; it is not a buildable Unikraft app"
