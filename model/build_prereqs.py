@@ -46,7 +46,8 @@ def check_build(env: dict[str, str] | None = None, which=shutil.which) -> list[M
         missing.append(Missing("kraft", KRAFT_FORK))
     else:
         cache = kraft_cache_dir(env)
-        if not cache.is_dir() or not any(cache.iterdir()):
+        entries = cache / "cache"  # kraft's FileCache keeps one file per origin there
+        if not entries.is_dir() or not any(entries.iterdir()):
             missing.append(Missing(f"kraft's package cache ({cache})",
                                    "run `kraft list update` once (kraft asks for it and, without a terminal, "
                                    "aborts the build)"))

@@ -31,6 +31,7 @@ INPUTS = (".config", "kraft.yaml", MAKE_VARS_FILE)
 COMPILE_LINE = re.compile(r"^\s*(CC|CXX|AS|LD|AR|OBJCOPY|CPP)\s+\S")
 ERROR_LINE = re.compile(r"(\berror\b|\bError\b|\*\*\*|undefined reference|No such file|: not found$|command not found)")
 LOG_LEVEL_LINE = re.compile(r"^\s*\[?\s*(INFO|DEBUG|WARN|WARNING|NOTICE)\b")  # kraft's chatter, not errors
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 FIRST_ERRORS = 8
 
 # No `kraft configure`: flexui writes the .config itself (what configure is for),
@@ -257,4 +258,6 @@ def run_build(plan: BuildPlan, on_output: Callable[[str], None] = lambda line: N
 
 
 def is_error(line: str) -> bool:
-    return bool(ERROR_LINE.search(line)) and not LOG_LEVEL_LINE.match(line)
+    """kraft colours its log levels: `[\\x1b[37mINFO\\x1b[0m] ...` is chatter even when it says "error"."""
+    plain = ANSI.sub("", line)
+    return bool(ERROR_LINE.search(plain)) and not LOG_LEVEL_LINE.match(plain)

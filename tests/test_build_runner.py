@@ -117,7 +117,7 @@ import json, os, pathlib, subprocess, sys
 pathlib.Path("env.json").write_text(json.dumps({k: os.environ.get(k) for k in
     ("PWD", "UK_WORKDIR", "UK_ROOT", "UK_LIBS")} | {"cwd": os.getcwd()}))
 subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])  # a daemon holding the pipe
-print("[INFO    ] Checking cache for staleness... no error", flush=True)
+print("[\x1b[37mINFO    \x1b[0m] Checking cache for staleness... no error", flush=True)
 pathlib.Path("build").mkdir(exist_ok=True)
 for i in (0, 1):
     pathlib.Path("build", pathlib.Path.cwd().name + f"_kvm-x86_64.comp{i}").write_bytes(b"\x7fELF")
