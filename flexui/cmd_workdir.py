@@ -30,6 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("--pins", type=Path, default=None, help="YAML file of refs per repository (default: shipped)")
     s = sub.add_parser("status", help="commit, pin and uncommitted files of every repository")
     s.add_argument("dir", type=Path, nargs="?", default=Path("."))
+    k = sub.add_parser("kraft-cache", help="set up kraft's package cache for this work directory, offline, "
+                                           "from its own repositories")
+    k.add_argument("dir", type=Path, nargs="?", default=Path("."))
     c = sub.add_parser("clean", help="undo the FlexOS rewriting of the last builds and remove the app's "
                                      "build directory (kraftcleanup)")
     c.add_argument("dir", type=Path, nargs="?", default=Path("."))
@@ -129,6 +132,14 @@ def main(argv: list[str]) -> int:
                 print(f"{path}: {commit[:12]}")
         elif args.command == "status":
             return _status(args.dir)
+        elif args.command == "kraft-cache":
+            from flexui.model.kraft_cache import KraftCacheError, setup_kraft_cache
+
+            try:
+                names = setup_kraft_cache(args.dir)
+            except KraftCacheError as e:
+                raise WorkdirError(str(e)) from None
+            print(f"kraft's package cache for {args.dir}: {', '.join(names)}")
         else:
             return _clean(args)
     except WorkdirError as e:

@@ -35,12 +35,16 @@ class Missing:
 
 
 def kraft_cache_dir(env: dict[str, str] | None = None) -> Path:
-    env = dict(os.environ) if env is None else env
+    """Where kraft keeps its cache under the build's environment (flexui's additions over ours)."""
+    env = {**os.environ, **(env or {})}
     return Path(env.get("UK_CACHEDIR") or Path(env.get("HOME", "~")).expanduser() / ".kraftcache")
 
 
 def check_build(env: dict[str, str] | None = None, which=shutil.which) -> list[Missing]:
-    """Every tool the FlexOS build sequence needs that this machine lacks, with how to get it."""
+    """Every tool the FlexOS build sequence needs that this machine lacks, with how to get it.
+
+    `env` is the build's environment (a work directory's own kraft cache, see kraft_cache).
+    """
     missing = []
     if which("kraft") is None:
         missing.append(Missing("kraft", KRAFT_FORK))
@@ -48,9 +52,11 @@ def check_build(env: dict[str, str] | None = None, which=shutil.which) -> list[M
         cache = kraft_cache_dir(env)
         entries = cache / "cache"  # kraft's FileCache keeps one file per origin there
         if not entries.is_dir() or not any(entries.iterdir()):
+            workdir = (env or {}).get("UK_WORKDIR", "DIR")
             missing.append(Missing(f"kraft's package cache ({cache})",
-                                   "run `kraft list update` once (kraft asks for it and, without a terminal, "
-                                   "aborts the build)"))
+                                   f"`flexui workdir kraft-cache {workdir}` sets it up offline from the work "
+                                   "directory's repositories (or `kraft list update` with network); without it "
+                                   "kraft asks and, with no terminal, aborts the build"))
     missing += [Missing(tool, fix) for tool, fix in TOOLS if which(tool) is None]
     return missing
 

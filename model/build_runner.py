@@ -65,10 +65,12 @@ class BuildPlan:
 
 def build_env(app_dir: Path, workdir: Path | None, extra: dict[str, str] | None = None) -> dict[str, str]:
     """The app Makefile uses $(PWD); kraft builds ~/.unikraft unless UK_WORKDIR names the work dir."""
+    from .kraft_cache import kraft_env
+
     env = {"PWD": str(app_dir)}
     if workdir is not None:
         env |= {"UK_WORKDIR": str(workdir), "UK_ROOT": str(workdir / "unikraft"), "UK_LIBS": str(workdir / "libs")}
-    return env | (extra or {})
+    return env | kraft_env(workdir) | (extra or {})
 
 
 def why_not_buildable(plan: BuildPlan, workdir: Path | None) -> str | None:
@@ -240,7 +242,8 @@ def run_build(plan: BuildPlan, on_output: Callable[[str], None] = lambda line: N
     if not result.ok and not result.cancelled and result.failed_step is None:
         errors.append(f"the build reported success but did not produce {', '.join(p.name for p in missing)}")
     if not result.ok and not result.cancelled:
-        errors = [*explain(log_lines), *errors]
+        cause = explain(log_lines)
+        errors = [*cause, errors[-1]] if cause else errors  # the cause, not make's page of consequences
     result.images = fresh
     result.first_errors = errors
     result.duration = time.monotonic() - start

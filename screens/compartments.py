@@ -420,8 +420,7 @@ class CompartmentsScreen(SessionScreen):
         except OSError as e:
             self.notify(f"Not saved: {e}", severity="error", timeout=10)
             return
-        names = (", ".join(p.name for p in written) + f" in {self.session.app_dir}") if written \
-            else "nothing (files were up to date)"
+        names = ", ".join(p.name for p in written) or "nothing (files were up to date)"
         errors = [p for p in self.session.problems() if p.severity == "error"]
         if errors:
             self.notify(f"Saved {names}, with {len(errors)} problem(s) to fix before building: "

@@ -364,8 +364,7 @@ class MenuconfigScreen(SessionScreen):
         except OSError as e:
             self.notify(f"Not saved: {e}", severity="error", timeout=10)
             return
-        names = (", ".join(p.name for p in written) + f" in {self.session.app_dir}") if written \
-            else "nothing (files were up to date)"
+        names = ", ".join(p.name for p in written) or "nothing (files were up to date)"
         self.notify(f"Saved: {names}", timeout=4)
         self._update_chrome()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 
@@ -115,6 +116,7 @@ def test_stand_in_offline_build_names_the_missing_archive_and_uses_the_remembere
     err = capfd.readouterr().err
     assert ("liblwip needs lwip-2.1.2.zip (http://example.invalid/lwip-2.1.2.zip), which could not be downloaded; "
             "put it in a sources directory (--sources DIR)") in err
+    assert "Error 4" not in err  # the cause in one line, not make's consequences
     sources = tmp_path / "archives"
     sources.mkdir()
     (sources / "lwip-2.1.2.zip").write_bytes(b"PK zip")
@@ -188,3 +190,47 @@ def test_stand_in_build_then_status_and_clean_with_relative_paths_tell_the_rewri
     assert "FlexOS rewriting (1 file(s)): lib/ukboot/boot.c" in out and "your changes" not in out
     assert main(["workdir", "clean", "wd", "--app", "wd/apps/redis"]) == 0
     assert "MARKER" in (wd / "unikraft" / "lib" / "ukboot" / "boot.c").read_text()
+
+
+def test_flexui_in_an_empty_directory_says_where_it_keeps_the_sample_app(tmp_path, monkeypatch):
+    from flexui.cli import _open_ui, build_parser
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.chdir(empty)
+    opened = {}
+    assert _open_ui(lambda app_dir, **kw: opened.update(app_dir=app_dir, **kw) or 0, build_parser().parse_args([])) == 0
+    assert str(opened["app_dir"]).startswith(str(tmp_path / "data"))
+    assert f"editing flexui's own copy of the sample app in {opened['app_dir']}" in opened["notice"]
+
+
+STANDIN_KRAFT = """#!/bin/sh
+# stand-in for `kraft list update`: one cache entry per origin of $KRAFTRC
+mkdir -p "$UK_CACHEDIR/cache"
+grep -o '"[^"]*"' "$KRAFTRC" | tr -d '"' | while read origin; do
+  git -C "$origin" rev-parse HEAD > "$UK_CACHEDIR/cache/$(basename "$origin")" || exit 1
+done
+"""
+
+
+def test_standin_kraft_cache_is_set_up_offline_from_the_workdirs_own_repositories(tmp_path, capfd, monkeypatch):
+    from flexui.model.build_prereqs import check_build
+    from flexui.model.build_runner import plan_build
+
+    wd, app = _workdir(tmp_path)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "kraft").write_text(STANDIN_KRAFT)
+    (bin_dir / "kraft").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert any("package cache" in m.what for m in check_build(plan_build(app, workdir=wd).env))
+    assert main(["workdir", "kraft-cache", str(wd)]) == 0
+    assert "unikraft, lib-lwip, app-redis" in capfd.readouterr().out
+    env = plan_build(app, workdir=wd).env
+    assert env["KRAFTRC"].startswith(str(wd)) and not any("package cache" in m.what for m in check_build(env))
+    cached = sorted(p.name for p in (wd / ".flexui-kraft" / "cache" / "cache").iterdir())
+    assert cached == ["app-redis", "lib-lwip", "unikraft"]
+    assert not (tmp_path / "home" / ".kraftrc").exists()  # the user's kraft settings are left alone
