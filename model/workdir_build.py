@@ -76,6 +76,22 @@ def stale_rewriting(plan: BuildPlan, repos: list[Path], rewritten: Rewriting) ->
     return sum(1 for repo, files in rewritten.items() if repo in states for f in files if f in states[repo].dirty)
 
 
+def _refuse_other_apps_rewriting(plan: BuildPlan, workdir: Path, repos: list[Path]) -> None:
+    """Another app's build left its rewriting in the shared repositories: only its own clean undoes it."""
+    states = None
+    for record in sorted(workdir.glob(f"apps/*/build/{REWRITING_FILE}")):
+        app = record.parent.parent
+        if app.resolve() == plan.app_dir.resolve():
+            continue
+        rewritten = load_rewriting(record)
+        states = states or snapshot(repos)
+        left = sum(1 for repo, files in rewritten.items()
+                   if repo in states and repo != str(app) for f in files if f in states[repo].dirty)
+        if left:
+            raise WorkdirError(f"the work directory still holds the FlexOS rewriting of {app.name}'s build "
+                               f"({left} file(s)); reset it first: `flexui workdir clean {workdir} --app {app}`")
+
+
 def build_in_workdir(plan: BuildPlan, on_output: Callable[[str], None] = lambda line: None,
                      on_progress: Callable[[Progress], None] = lambda p: None,
                      cancel: threading.Event | None = None, *, force: bool = False,
@@ -90,6 +106,8 @@ def build_in_workdir(plan: BuildPlan, on_output: Callable[[str], None] = lambda 
     repos = git_repos(workdir) if workdir else []
     record_path = plan.build_dir / REWRITING_FILE
     earlier = load_rewriting(record_path)
+    if repos and workdir is not None:
+        _refuse_other_apps_rewriting(plan, workdir, repos)
     if repos and (stale := stale_rewriting(plan, repos, earlier)):
         if not reset:
             raise WorkdirError(f"the work directory still holds the FlexOS rewriting of another isolation layout "

@@ -104,7 +104,7 @@ if not archive.is_file():
     print("make[1]: *** [build/liblwip/lwip-2.1.2.zip] Error 4", flush=True)
     sys.exit(2)
 pathlib.Path("../../unikraft/lib/ukboot/boot.c").write_text("gate for " + sys.argv[1] + "\n")
-pathlib.Path("build/redis_kvm-x86_64").write_bytes(b"\x7fELF")
+pathlib.Path("build", pathlib.Path.cwd().name + "_kvm-x86_64").write_bytes(b"\x7fELF")
 '''
 
 
@@ -234,3 +234,20 @@ def test_standin_kraft_cache_is_set_up_offline_from_the_workdirs_own_repositorie
     cached = sorted(p.name for p in (wd / ".flexui-kraft" / "cache" / "cache").iterdir())
     assert cached == ["app-redis", "lib-lwip", "unikraft"]
     assert not (tmp_path / "home" / ".kraftrc").exists()  # the user's kraft settings are left alone
+
+
+def test_stand_in_build_of_another_app_over_the_first_apps_rewriting_is_refused(tmp_path, capfd):
+    wd, app = _workdir(tmp_path)
+    (tmp_path / "offline.py").write_text(OFFLINE_BUILD)
+    (tmp_path / "archives").mkdir()
+    (tmp_path / "archives" / "lwip-2.1.2.zip").write_bytes(b"PK")
+    build = ["--build", "--sources", str(tmp_path / "archives"), "--build-cmd",
+             f"{sys.executable} {tmp_path / 'offline.py'} x"]
+    assert main([*build, "--app", str(app)]) == 0
+    other = wd / "apps" / "nginx"
+    shutil.copytree(app, other, ignore=shutil.ignore_patterns("build", ".git"))
+    capfd.readouterr()
+    assert main([*build, "--app", str(other)]) == 2
+    assert "FlexOS rewriting of redis's build (1 file(s))" in capfd.readouterr().err
+    assert main(["workdir", "clean", str(wd), "--app", str(app)]) == 0
+    assert main([*build, "--app", str(other)]) == 0
