@@ -24,9 +24,10 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from flexui.model.kconfig.tree import load_kconfig, locate
+from flexui.model.presets.preset import load_preset
+
 from flexui.cli import main as flexui_main
-from flexui.model.presets import load_preset
-from flexui.model.tree import load_kconfig, locate
 from flexui.paths import embedded_tree, shipped_presets
 
 # Two presets applied in turn, so that every run really rewrites the files.
@@ -81,7 +82,7 @@ def main() -> int:
         in_apply = timed(apply, args.repeat)
         in_bare = timed(bare, args.repeat)
 
-        bare_code = ("import sys; from flexui.model.tree import load_kconfig, locate; "
+        bare_code = ("import sys; from flexui.model.kconfig.tree import load_kconfig, locate; "
                      f"w = locate(workdir={str(tree)!r}); "
                      f"load_kconfig(w, {str(bare_app)!r}, read_config=False).kconf.write_config("
                      f"{str(bare_app / '.config')!r})")

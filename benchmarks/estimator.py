@@ -17,10 +17,16 @@ from __future__ import annotations
 import statistics
 import tempfile
 
-from flexui.model.benchdata import BenchDB
-from flexui.model.config_space import ConfigSpace
-from flexui.model.estimator import fit, interval_coverage, loo_errors, loo_predictions, units
-from flexui.model.exploration import feasible_from_values, safest_within_budget
+from flexui.model.perf.benchdata import BenchDB
+from flexui.model.perf.estimator import (
+    fit,
+    interval_coverage,
+    loo_errors,
+    loo_predictions,
+    units,
+)
+from flexui.model.safety.exploration import feasible_from_values, safest_within_budget
+from flexui.model.safety.space import ConfigSpace
 
 TARGETS = {("redis", "GET"): 0.02, ("redis", "SET"): None, ("nginx", "REQ"): 0.04}
 BUDGETS = {("redis", "GET"): [400e3, 500e3, 600e3, 800e3, 1e6], ("redis", "SET"): [400e3, 500e3, 700e3],

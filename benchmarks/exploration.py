@@ -15,12 +15,18 @@ from __future__ import annotations
 import random
 import time
 
-from flexui.model.benchdata import BenchDB
-from flexui.model.config_space import ConfigSpace
-from flexui.model.design import MECHANISMS
-from flexui.model.estimator import FittedModel, units
-from flexui.model.exploration import (count, exhaustive, feasible_from_model, maximal, plan,
-                                      plan_space)
+from flexui.model.isolation.design import MECHANISMS
+from flexui.model.perf.benchdata import BenchDB
+from flexui.model.perf.estimator import FittedModel, units
+from flexui.model.safety.exploration import (
+    count,
+    exhaustive,
+    feasible_from_model,
+    maximal,
+    plan,
+    plan_space,
+)
+from flexui.model.safety.space import ConfigSpace
 
 CASES = [("redis", "GET", [400e3, 500e3, 600e3, 800e3, 1e6]),
          ("nginx", "REQ", [60e3, 80e3, 100e3, 120e3])]

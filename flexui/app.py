@@ -14,13 +14,13 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from flexui import first_frame
-from flexui.model.menu import MenuNavigator
-from flexui.model.problems import InputError
-from flexui.model.session import Session, SessionEvent
+from flexui.model.files.problems import InputError
+from flexui.model.kconfig.menu import MenuNavigator
+from flexui.model.session.edit_session import Session, SessionEvent
 from flexui.screens.base import SessionChanged
-from flexui.screens.chrome import SCREENS
 from flexui.screens.help import HelpScreen, binding_rows
-from flexui.screens.kconfig_quit import QuitDialog
+from flexui.screens.kconfig.quit import QuitDialog
+from flexui.screens.widgets.chrome import SCREENS
 
 
 class FlexApp(App):
@@ -49,8 +49,8 @@ class FlexApp(App):
     @functools.cached_property
     def benchmarks(self):
         """(BenchDB, Estimator), loaded once; an unreadable user file leaves the shipped data."""
-        from flexui.model.benchdata import BenchDB
-        from flexui.model.estimator import Estimator
+        from flexui.model.perf.benchdata import BenchDB
+        from flexui.model.perf.estimator import Estimator
 
         try:
             db = BenchDB.load()
@@ -170,7 +170,7 @@ class OpenFailedApp(App):
 # Mode -> (module, class): each screen is imported when first shown, so that
 # start-up pays only for the first one (the build screen alone pulls in git).
 SCREEN_CLASSES: dict[str, tuple[str, str]] = {
-    "kconfig": ("flexui.screens.menuconfig", "MenuconfigScreen"),
+    "kconfig": ("flexui.screens.kconfig.menuconfig", "MenuconfigScreen"),
     "compartments": ("flexui.screens.compartments", "CompartmentsScreen"),
     "safety": ("flexui.screens.safety", "SafetyScreen"),
     "build": ("flexui.screens.build_run", "BuildRunScreen"),

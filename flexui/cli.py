@@ -73,8 +73,8 @@ def guarded(action: Callable[[], int]) -> int:
     `file:line: message`; any other exception is a bug of ours, shown as one
     line unless FLEXUI_DEBUG asks for the traceback.
     """
-    from flexui.model.problems import InputError, UserError
-    from flexui.model.process_group import Interrupted
+    from flexui.model.build.process_group import Interrupted
+    from flexui.model.files.problems import InputError, UserError
 
     try:
         return action()
@@ -158,10 +158,10 @@ def launch_ui(args: argparse.Namespace) -> int:
 
 def _open_ui(run_ui: Callable[..., int], args: argparse.Namespace) -> int:
     """Decide what to open (model/startup) and hand it to the app."""
-    from flexui.model.presets import find_preset, load_preset
-    from flexui.model.recent import load_recent
-    from flexui.model.startup import OpenRequest, StartupError, resolve
-    from flexui.model.userdirs import user_presets_dir
+    from flexui.model.files.userdirs import user_presets_dir
+    from flexui.model.presets.preset import find_preset, load_preset
+    from flexui.model.session.recent import load_recent
+    from flexui.model.session.startup import OpenRequest, StartupError, resolve
     from flexui.paths import shipped_presets
 
     preset = None

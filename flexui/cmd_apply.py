@@ -20,20 +20,25 @@ from pathlib import Path
 from yaml.nodes import Node
 
 from flexui.cli import EXIT_OK
-from flexui.model.apply import MAKE_VARS_FILE, effective_hardening, make_variables, make_vars_text
-from flexui.model.atomic import JOURNAL, recover, write_all_atomic
-from flexui.model.dotconfig import config_text
-from flexui.model.isolation import IsolationConfig, Origin
-from flexui.model.kconfig_state import SymbolChange
-from flexui.model.kraftyaml import KraftFile, load_kraft
-from flexui.model.preset_compare import mechanism_label
-from flexui.model.preset_apply import apply_kconfig, describe_dropped, plan_layout
-from flexui.model.presets import Preset, find_preset, load_preset
-from flexui.model.problems import InputError, Problem
-from flexui.model.tree import Workdir, app_library_names, load_kconfig, locate
-from flexui.model.userdirs import user_presets_dir
-from flexui.model.yamlsource import locate as locate_in_yaml
-from flexui.model.yamlsource import parse
+from flexui.model.files.atomic import JOURNAL, recover, write_all_atomic
+from flexui.model.files.problems import InputError, Problem
+from flexui.model.files.userdirs import user_presets_dir
+from flexui.model.files.yamlsource import locate as locate_in_yaml
+from flexui.model.files.yamlsource import parse
+from flexui.model.isolation.apply import (
+    MAKE_VARS_FILE,
+    effective_hardening,
+    make_variables,
+    make_vars_text,
+)
+from flexui.model.isolation.configuration import IsolationConfig, Origin
+from flexui.model.isolation.kraftyaml import KraftFile, load_kraft
+from flexui.model.kconfig.dotconfig import config_text
+from flexui.model.kconfig.state import SymbolChange
+from flexui.model.kconfig.tree import Workdir, app_library_names, load_kconfig, locate
+from flexui.model.presets.apply import apply_kconfig, describe_dropped, plan_layout
+from flexui.model.presets.compare import mechanism_label
+from flexui.model.presets.preset import Preset, find_preset, load_preset
 from flexui.paths import shipped_presets
 
 

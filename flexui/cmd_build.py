@@ -33,12 +33,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Imports the runner here: the parser is built on every flexui call, the runner only for this one."""
-    from flexui.model.build_prereqs import check_build
-    from flexui.model.build_runner import plan_build, why_not_buildable
-    from flexui.model.build_sources import remember_sources, remembered_sources
-    from flexui.model.process_group import Interrupted, stop_on_signals
-    from flexui.model.workdir_build import build_in_workdir, workdir_of
-    from flexui.model.workdir_git import WorkdirError
+    from flexui.model.build.prereqs import check_build
+    from flexui.model.build.process_group import Interrupted, stop_on_signals
+    from flexui.model.build.runner import plan_build, why_not_buildable
+    from flexui.model.build.sources import remember_sources, remembered_sources
+    from flexui.model.workdir.git import WorkdirError
+    from flexui.model.workdir.rewriting import build_in_workdir, workdir_of
 
     app_dir = (args.app or Path.cwd()).resolve()
     if not (app_dir / "kraft.yaml").is_file() and not args.build_cmd:

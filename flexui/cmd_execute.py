@@ -12,12 +12,11 @@ import shlex
 import sys
 import threading
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the loop's modules load only when --execute is given
-    from flexui.model.bench_spec import BenchSpec
-    from flexui.model.closed_loop import ClosedLoop, LoopResult
+    from flexui.model.explore.bench_spec import BenchSpec
+    from flexui.model.explore.closed_loop import ClosedLoop, LoopResult
 
 EXIT_CANCELLED = 3
 
@@ -44,15 +43,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def resolve(args: argparse.Namespace) -> tuple[ClosedLoop, BenchSpec]:
-    from flexui.model.bench_spec import find_spec, load_spec
-    from flexui.model.closed_loop import ClosedLoop
-    from flexui.model.config_space import ConfigSpace
-    from flexui.model.design import DesignPoint, apply_point
-    from flexui.model.exploration import parse_budget
-    from flexui.model.kraftyaml import load_kraft
-    from flexui.model.loop_journal import Journal, journal_path
-    from flexui.model.userdirs import data_dir
-    from flexui.model.workdir_build import workdir_of
+    from flexui.model.explore.bench_spec import find_spec, load_spec
+    from flexui.model.explore.closed_loop import ClosedLoop
+    from flexui.model.explore.journal import Journal, journal_path
+    from flexui.model.files.userdirs import data_dir
+    from flexui.model.isolation.design import DesignPoint, apply_point
+    from flexui.model.isolation.kraftyaml import load_kraft
+    from flexui.model.safety.exploration import parse_budget
+    from flexui.model.safety.space import ConfigSpace
+    from flexui.model.workdir.rewriting import workdir_of
 
     app_dir = Path(args.app).absolute()
     if not (app_dir / "kraft.yaml").is_file():
@@ -81,7 +80,7 @@ def resolve(args: argparse.Namespace) -> tuple[ClosedLoop, BenchSpec]:
 
     def configure(point: DesignPoint) -> dict[str, str]:
         from flexui.cmd_apply import plan_preset
-        from flexui.model.presets import Preset
+        from flexui.model.presets.preset import Preset
 
         config = kraft.isolation()
         apply_point(config, point)
@@ -89,7 +88,7 @@ def resolve(args: argparse.Namespace) -> tuple[ClosedLoop, BenchSpec]:
                            workdir=Path(workdir))
         return {str(path.relative_to(app_dir)): text for path, text in plan.files.items()}
 
-    from flexui.model.build_trees import TreeSource
+    from flexui.model.workdir.job_trees import TreeSource
 
     commands = [shlex.split(c) for c in args.build_cmd] if args.build_cmd else None
     loop = ClosedLoop(app=name, metric=args.metric, spec=spec, points=points, budget=budget,
@@ -102,8 +101,8 @@ def resolve(args: argparse.Namespace) -> tuple[ClosedLoop, BenchSpec]:
 
 
 def execute(args: argparse.Namespace) -> int:
-    from flexui.model.closed_loop import LoopStatus, run_loop
-    from flexui.model.loop_engine import DaskEngine
+    from flexui.model.explore.closed_loop import LoopStatus, run_loop
+    from flexui.model.explore.engine import DaskEngine
 
     try:
         loop, spec = resolve(args)
@@ -143,7 +142,7 @@ def execute(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace, loop: ClosedLoop, result: LoopResult, unit: str) -> int:
-    from flexui.model.design import DesignPoint
+    from flexui.model.isolation.design import DesignPoint
 
     answer = sorted(result.answer, key=DesignPoint.key)
     if args.json:

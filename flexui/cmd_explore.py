@@ -8,25 +8,37 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import asdict
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
-from flexui.model.benchdata import BenchDB
-from flexui.model.budget_answer import hardenable_with_data
-from flexui.model.config_space import ConfigSpace, SpaceTooLarge
-from flexui.model.cost_breakdown import breakdown
-from flexui.model.design import DesignPoint, realised
-from flexui.model.estimator import Estimator
-from flexui.model.isolation import IsolationConfig
-from flexui.model.kraftyaml import load_kraft
-from flexui.model.exploration import (feasible_from_model, feasible_from_values, maximal, members,
-                                      parse_budget, plan, safest_within_budget)
-from flexui.model.order_dot import to_dot, write_dot
-from flexui.model.presets import NAME_PATTERN, Preset, isolation_section, save_preset
-from flexui.model.problems import InputError
-from flexui.model.safety_order import ORDERS, count_safer, leq
-from flexui.model.userdirs import user_presets_dir
+from flexui.model.files.problems import InputError
+from flexui.model.files.userdirs import user_presets_dir
+from flexui.model.isolation.configuration import IsolationConfig
+from flexui.model.isolation.design import DesignPoint, realised
+from flexui.model.isolation.kraftyaml import load_kraft
+from flexui.model.perf.benchdata import BenchDB
+from flexui.model.perf.cost_breakdown import breakdown
+from flexui.model.perf.estimator import Estimator
+from flexui.model.presets.preset import (
+    NAME_PATTERN,
+    Preset,
+    isolation_section,
+    save_preset,
+)
+from flexui.model.safety.budget_answer import hardenable_with_data
+from flexui.model.safety.dot import to_dot, write_dot
+from flexui.model.safety.exploration import (
+    feasible_from_model,
+    feasible_from_values,
+    maximal,
+    members,
+    parse_budget,
+    plan,
+    safest_within_budget,
+)
+from flexui.model.safety.order import ORDERS, count_safer, leq
+from flexui.model.safety.space import ConfigSpace, SpaceTooLarge
 from flexui.paths import embedded_tree, shipped_presets
 
 

@@ -10,10 +10,10 @@ import math
 import sys
 from pathlib import Path
 
-from flexui.model.benchconvert import convert
-from flexui.model.benchdata import BenchDB, Measurement, record
-from flexui.model.design import DesignPoint
-from flexui.model.userdirs import data_dir
+from flexui.model.files.userdirs import data_dir
+from flexui.model.isolation.design import DesignPoint
+from flexui.model.perf.benchconvert import convert
+from flexui.model.perf.benchdata import BenchDB, Measurement, record
 from flexui.paths import shipped_benchdata
 
 
@@ -73,11 +73,11 @@ def _point(args: argparse.Namespace) -> DesignPoint:
         except ValueError as e:
             raise Invalid(str(e)) from None
     if args.kraft:
-        from flexui.model.kraftyaml import load_kraft
+        from flexui.model.isolation.kraftyaml import load_kraft
 
         return DesignPoint.of(load_kraft(args.kraft).isolation())
-    from flexui.model.presets import find_preset, load_preset
-    from flexui.model.userdirs import user_presets_dir
+    from flexui.model.files.userdirs import user_presets_dir
+    from flexui.model.presets.preset import find_preset, load_preset
     from flexui.paths import shipped_presets
 
     return DesignPoint.of(load_preset(find_preset(args.preset, [user_presets_dir(), shipped_presets()])).isolation)

@@ -32,10 +32,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Imports the runner here: the parser is built on every flexui call, the runner only for this one."""
-    from flexui.model.build_prereqs import check_run
-    from flexui.model.process_group import Interrupted, stop_on_signals
-    from flexui.model.qemu_command import RunSpec, run_spec_for
-    from flexui.model.qemu_runner import run as run_qemu
+    from flexui.model.build.prereqs import check_run
+    from flexui.model.build.process_group import Interrupted, stop_on_signals
+    from flexui.model.run.qemu_command import RunSpec, run_spec_for
+    from flexui.model.run.qemu_runner import run as run_qemu
 
     if not math.isfinite(args.timeout) or args.timeout <= 0:
         print(f"flexui --run: --timeout {args.timeout}: give a positive number of seconds", file=sys.stderr)

@@ -11,8 +11,18 @@ import shutil
 import sys
 from pathlib import Path
 
-from flexui.model.workdir_git import (DEFAULT_REMOTE, REWRITING_FILE, Pins, WorkdirError, git_repos, init_workdir,
-                                      parse_rewriting, reset_rewriting, update_workdir, workdir_status)
+from flexui.model.workdir.git import (
+    DEFAULT_REMOTE,
+    REWRITING_FILE,
+    Pins,
+    WorkdirError,
+    git_repos,
+    init_workdir,
+    parse_rewriting,
+    reset_rewriting,
+    update_workdir,
+    workdir_status,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _libraries(app: str, given: str | None) -> list[str]:
     if given:
         return [lib.strip() for lib in given.split(",") if lib.strip()]
-    from flexui.model.kraftyaml import load_kraft
+    from flexui.model.isolation.kraftyaml import load_kraft
     from flexui.paths import embedded_tree
 
     kraft = embedded_tree() / "apps" / app / "kraft.yaml"
@@ -104,9 +114,9 @@ def _clean(args: argparse.Namespace) -> int:
 
 
 def _record_data(record: Path) -> object:
-    from flexui.model.isolation import Origin
-    from flexui.model.problems import InputError, Problem
-    from flexui.model.textfile import read_user_text
+    from flexui.model.files.problems import InputError, Problem
+    from flexui.model.files.textfile import read_user_text
+    from flexui.model.isolation.configuration import Origin
 
     text = read_user_text(record)
     try:
@@ -133,7 +143,10 @@ def main(argv: list[str]) -> int:
         elif args.command == "status":
             return _status(args.dir)
         elif args.command == "kraft-cache":
-            from flexui.model.kraft_cache import KraftCacheError, setup_kraft_cache
+            from flexui.model.build.kraft_cache import (
+                KraftCacheError,
+                setup_kraft_cache,
+            )
 
             try:
                 names = setup_kraft_cache(args.dir)

@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from flexui.model.atomic import write_atomic
-from flexui.model.menu import MenuNavigator, Row
-from flexui.model.session import Session
-from flexui.model.userdirs import cache_dir
-from flexui.screens.chrome import SCREENS, crumbs, status_parts, tab_strip
+from flexui.model.files.atomic import write_atomic
+from flexui.model.files.userdirs import cache_dir
+from flexui.model.kconfig.menu import MenuNavigator, Row
+from flexui.model.session.edit_session import Session
+from flexui.screens.widgets.chrome import SCREENS, crumbs, status_parts, tab_strip
 
 Segment = tuple[str, str]  # (text, role)
 Line = list[Segment]

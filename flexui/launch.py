@@ -9,11 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from flexui import first_frame
-from flexui.model.presets import Preset
-from flexui.model.problems import InputError
-from flexui.model.recent import Recent, save_recent
-from flexui.model.session import Session
-from flexui.model.tree import TreeError, Workdir
+from flexui.model.files.problems import InputError
+from flexui.model.kconfig.tree import TreeError, Workdir
+from flexui.model.presets.preset import Preset
+from flexui.model.session.edit_session import Session
+from flexui.model.session.recent import Recent, save_recent
 
 
 def open_session(app_dir: Path, *, workdir: Workdir, preset: Preset | None = None,

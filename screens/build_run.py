@@ -10,21 +10,26 @@ from __future__ import annotations
 
 import threading
 
+from flexui.model.build.built_image import built_configuration, session_differs
+from flexui.model.build.prereqs import check_build
+from flexui.model.build.runner import (
+    BuildPlan,
+    BuildResult,
+    Progress,
+    plan_build,
+    why_not_buildable,
+)
+from flexui.model.files.problems import InputError
+from flexui.model.run.qemu_command import app_images, run_spec_for
+from flexui.model.run.qemu_runner import RunResult
+from flexui.model.run.qemu_runner import run as run_qemu
+from flexui.model.session.edit_session import SessionEvent
+from flexui.screens.base import SessionScreen
+from flexui.screens.widgets.dialogs import ConfirmDialog
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, ProgressBar, RichLog, Static
-
-from flexui.model.build_prereqs import check_build
-from flexui.model.build_runner import BuildPlan, BuildResult, Progress, plan_build, why_not_buildable
-from flexui.model.built_image import built_configuration, session_differs
-from flexui.model.problems import InputError
-from flexui.model.qemu_command import app_images, run_spec_for
-from flexui.model.qemu_runner import RunResult
-from flexui.model.qemu_runner import run as run_qemu
-from flexui.model.session import SessionEvent
-from flexui.screens.base import SessionScreen
-from flexui.screens.dialogs import ConfirmDialog
 
 
 class BuildRunScreen(SessionScreen):
@@ -84,14 +89,14 @@ class BuildRunScreen(SessionScreen):
         return differs
 
     def _plan(self) -> BuildPlan:
-        from flexui.model.workdir_build import workdir_of
+        from flexui.model.workdir.rewriting import workdir_of
 
         app_dir = self.session.app_dir
         return plan_build(app_dir, commands=getattr(self.app, "build_commands", None), workdir=workdir_of(app_dir))
 
     def _cannot_build(self, plan: BuildPlan) -> str | None:
         """Why the build cannot start here (the embedded tree, no .config): said before make says it worse."""
-        from flexui.model.workdir_build import workdir_of
+        from flexui.model.workdir.rewriting import workdir_of
 
         return why_not_buildable(plan, workdir_of(plan.app_dir))
 
@@ -156,9 +161,9 @@ class BuildRunScreen(SessionScreen):
 
         def work() -> None:
             # Imported here, in the worker: it brings GitPython, 0.1 s the screen need not wait for.
-            from flexui.model.build_sources import remembered_sources
-            from flexui.model.workdir_build import build_in_workdir, workdir_of
-            from flexui.model.workdir_git import WorkdirError
+            from flexui.model.build.sources import remembered_sources
+            from flexui.model.workdir.git import WorkdirError
+            from flexui.model.workdir.rewriting import build_in_workdir, workdir_of
 
             try:
                 result = build_in_workdir(plan, lambda line: self._from_thread(self._log, line), progress,

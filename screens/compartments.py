@@ -1,7 +1,7 @@
 """The Compartments screen: design the isolation of the image.
 
 Compartments are columns of library chips. Chips are dragged between columns
-with the mouse (screens/dragdrop.py) or moved with the keyboard; every edit
+with the mouse (screens/widgets/dragdrop.py) or moved with the keyboard; every edit
 goes through `Session.edit_isolation`, so the Kconfig symbols follow and
 undo covers it. Validation problems are shown next to what they concern.
 """
@@ -11,22 +11,27 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from flexui.model.files.problems import Problem
+from flexui.model.isolation.app_libraries import AppLibrary, app_libraries
+from flexui.model.isolation.configuration import (
+    DRIVER_LABELS,
+    DRIVERS,
+    MAX_COMPARTMENTS,
+    Hardening,
+    IsolationConfig,
+)
+from flexui.model.session.edit_session import SessionEvent
+from flexui.screens.base import SessionScreen
+from flexui.screens.widgets.dialogs import ConfirmDialog, NameDialog
+from flexui.screens.widgets.dragdrop import Draggable, DropZone
+from flexui.screens.widgets.marked_checkbox import MarkedCheckbox
+from flexui.screens.widgets.safety_line import SafetyLine
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widget import MountError
 from textual.containers import Horizontal, HorizontalScroll, Vertical, VerticalScroll
+from textual.widget import MountError
 from textual.widgets import Checkbox, Label, Select, Static
-
-from flexui.model.app_libraries import AppLibrary, app_libraries
-from flexui.model.isolation import DRIVER_LABELS, DRIVERS, MAX_COMPARTMENTS, Hardening, IsolationConfig
-from flexui.model.problems import Problem
-from flexui.model.session import SessionEvent
-from flexui.screens.base import SessionScreen
-from flexui.screens.dialogs import ConfirmDialog, NameDialog
-from flexui.screens.dragdrop import Draggable, DropZone
-from flexui.screens.marked_checkbox import MarkedCheckbox
-from flexui.screens.safety_line import SafetyLine
 
 HARDENING_KEYS = (("ubsan", "U"), ("kasan", "K"), ("stack_protector", "P"))
 MECHANISM_NOTES = {

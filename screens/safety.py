@@ -7,25 +7,28 @@ budget list or a safer step is one undoable session edit.
 
 from __future__ import annotations
 
+from flexui.model.isolation.design import MECHANISM_LABELS, DesignPoint, apply_point
+from flexui.model.perf.cost_breakdown import breakdown
+from flexui.model.perf.estimator import project
+from flexui.model.safety.budget_answer import safest_within
+from flexui.model.safety.dot import to_dot, write_dot
+from flexui.model.safety.exploration import parse_budget
+from flexui.model.safety.order import ORDERS, lt
+from flexui.model.safety.summary import (
+    SafetySummary,
+    next_safer_steps,
+    summarize,
+    with_unit,
+)
+from flexui.model.session.edit_session import SessionEvent
+from flexui.screens.base import SessionScreen
+from flexui.screens.widgets.cost_view import CostView
+from flexui.screens.widgets.point_table import PointTable
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, Label, Select, Static
-
-from flexui.model.budget_answer import safest_within
-from flexui.model.cost_breakdown import breakdown
-from flexui.model.design import MECHANISM_LABELS, DesignPoint, apply_point
-from flexui.model.estimator import project
-from flexui.model.exploration import parse_budget
-from flexui.model.order_dot import to_dot, write_dot
-from flexui.model.safety_order import ORDERS, lt
-from flexui.model.safety_summary import SafetySummary, next_safer_steps, summarize
-from flexui.model.safety_summary import with_unit
-from flexui.model.session import SessionEvent
-from flexui.screens.base import SessionScreen
-from flexui.screens.cost_view import CostView
-from flexui.screens.point_table import PointTable
 
 
 def short(point: DesignPoint) -> str:

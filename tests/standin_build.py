@@ -17,11 +17,10 @@ import zlib
 from pathlib import Path
 
 import yaml
-
-from flexui.model.apply import hardening_from_make_vars
-from flexui.model.design import DesignPoint
-from flexui.model.estimator import project
-from flexui.model.kraftyaml import load_kraft
+from flexui.model.isolation.apply import hardening_from_make_vars
+from flexui.model.isolation.design import DesignPoint
+from flexui.model.isolation.kraftyaml import load_kraft
+from flexui.model.perf.estimator import project
 
 GATE = {"fcalls": 20, "mpk-shared": 300, "mpk-private": 420, "mpk-dss": 500, "ept": 2000}
 HARDEN = {"flexos-example": 150, "newlib": 260}

@@ -11,11 +11,10 @@ import sys
 from pathlib import Path
 
 import yaml
+from git_helpers import make_remote
 
 from flexui.cmd_execute import resolve
 from flexui.cmd_explore import build_parser
-
-from git_helpers import make_remote
 
 ROOT = Path(__file__).resolve().parent.parent
 TREE = ROOT / "unikraft-tree"

@@ -4,12 +4,23 @@ from pathlib import Path
 
 import kconfiglib
 import pytest
-
-from flexui.model.apply import (Assignment, apply_assignments, cflags_variables, derive_assignments,
-                                hardening_from_make_vars, make_variables, make_vars_text,
-                                parse_make_vars)
-from flexui.model.isolation import Compartment, Hardening, IsolationConfig, Library
-from flexui.model.tree import LibraryInfo, load_kconfig, locate
+from flexui.model.isolation.apply import (
+    Assignment,
+    apply_assignments,
+    cflags_variables,
+    derive_assignments,
+    hardening_from_make_vars,
+    make_variables,
+    make_vars_text,
+    parse_make_vars,
+)
+from flexui.model.isolation.configuration import (
+    Compartment,
+    Hardening,
+    IsolationConfig,
+    Library,
+)
+from flexui.model.kconfig.tree import LibraryInfo, load_kconfig, locate
 
 FULL = "-fsanitize=undefined -fsanitize=kernel-address -fstack-protector-all -mstack-protector-guard=global"
 

@@ -20,15 +20,20 @@ from pathlib import Path
 
 import pytest
 import yaml
+from flexui.model.isolation.apply import (
+    MAKE_VARS_FILE,
+    Assignment,
+    apply_assignments,
+    parse_make_vars,
+)
+from flexui.model.isolation.kraftyaml import load_kraft
+from flexui.model.isolation.validation import validate
+from flexui.model.kconfig import state as ks
+from flexui.model.kconfig.tree import Workdir, load_kconfig, locate
+from flexui.model.presets.preset import Preset, list_presets
+from flexui.model.session.edit_session import Session
 
 from flexui.cli import main
-from flexui.model import kconfig_state as ks
-from flexui.model.apply import MAKE_VARS_FILE, Assignment, apply_assignments, parse_make_vars
-from flexui.model.kraftyaml import load_kraft
-from flexui.model.presets import Preset, list_presets
-from flexui.model.session import Session
-from flexui.model.tree import Workdir, load_kconfig, locate
-from flexui.model.validation import validate
 from flexui.paths import shipped_presets
 
 FIG6 = Path("experiments/fig-06_nginx-redis-perm/apps")

@@ -1,12 +1,10 @@
-import os
-
-import pytest
-
 import json
+import os
 import socket
 
-from flexui.model.atomic import JOURNAL, recover, write_all_atomic, write_atomic
-from flexui.model.problems import InputError
+import pytest
+from flexui.model.files.atomic import JOURNAL, recover, write_all_atomic, write_atomic
+from flexui.model.files.problems import InputError
 
 
 def test_first_write_creates_file_without_backup(tmp_path):

@@ -150,7 +150,7 @@ def test_arguments_no_action_can_use_are_refused_in_one_line(app, capsys, argv, 
 
 
 def test_generated_space_of_eleven_libraries_is_refused_at_once(tmp_path, capsys):
-    from flexui.model.config_space import ConfigSpace, SpaceTooLarge
+    from flexui.model.safety.space import ConfigSpace, SpaceTooLarge
 
     libraries = [f"lib{i}" for i in range(11)]
     with pytest.raises(SpaceTooLarge, match="678,570 layouts"):

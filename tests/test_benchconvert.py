@@ -6,12 +6,11 @@ import csv
 import statistics
 
 import pytest
-
 from benchdata_helpers import flexos_data
+from flexui.model.isolation.design import DesignPoint
+from flexui.model.perf.benchconvert import convert
+from flexui.model.perf.benchdata import BenchDB
 
-from flexui.model.benchconvert import convert
-from flexui.model.benchdata import BenchDB
-from flexui.model.design import DesignPoint
 from flexui.paths import shipped_benchdata
 
 

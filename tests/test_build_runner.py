@@ -9,7 +9,8 @@ import sys
 import threading
 import time
 
-from flexui.model.build_runner import plan_build, run_build, why_not_buildable
+from flexui.model.build.runner import plan_build, run_build, why_not_buildable
+
 from flexui.paths import embedded_tree
 
 STAND_IN = r'''

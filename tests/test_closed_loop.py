@@ -15,13 +15,11 @@ import threading
 from pathlib import Path
 
 import pytest
-
-from flexui.model.benchdata import BenchDB
-from flexui.model.closed_loop import run_loop
-from flexui.model.exploration import exhaustive
-from flexui.model.loop_engine import DaskEngine
-from flexui.model.loop_plan import LoopPlan
-
+from flexui.model.explore.closed_loop import run_loop
+from flexui.model.explore.engine import DaskEngine
+from flexui.model.explore.plan import LoopPlan
+from flexui.model.perf.benchdata import BenchDB
+from flexui.model.safety.exploration import exhaustive
 from qemu_kernel_build import need_qemu
 from standin_build import metric
 from standin_workdir import APP, loop_for, make_workdir

@@ -8,11 +8,11 @@ import shutil
 import sys
 
 import git
+from flexui.model.workdir.git import Pins, init_workdir
 from git_helpers import make_remotes
 from qemu_kernel_build import build_kernel
 
 from flexui.cli import main
-from flexui.model.workdir_git import Pins, init_workdir
 from flexui.paths import embedded_tree
 
 
@@ -216,8 +216,8 @@ done
 
 
 def test_standin_kraft_cache_is_set_up_offline_from_the_workdirs_own_repositories(tmp_path, capfd, monkeypatch):
-    from flexui.model.build_prereqs import check_build
-    from flexui.model.build_runner import plan_build
+    from flexui.model.build.prereqs import check_build
+    from flexui.model.build.runner import plan_build
 
     wd, app = _workdir(tmp_path)
     bin_dir = tmp_path / "bin"

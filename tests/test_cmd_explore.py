@@ -93,9 +93,8 @@ def test_paper_order_at_680k_keeps_the_three_compartment_layout_the_figure_shows
 
 def test_json_answers_are_preset_isolations_best_value_first_with_units(tmp_path, capsys):
     import yaml
-
-    from flexui.model.design import DesignPoint
-    from flexui.model.presets import load_preset
+    from flexui.model.isolation.design import DesignPoint
+    from flexui.model.presets.preset import load_preset
 
     assert main(["explore", "--app", "redis", "--metric", "get", "--budget", "800k", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
@@ -114,8 +113,8 @@ def test_json_answers_are_preset_isolations_best_value_first_with_units(tmp_path
 
 
 def test_save_preset_writes_the_best_answer_as_a_user_preset(tmp_path, capsys):
-    from flexui.model.design import DesignPoint
-    from flexui.model.presets import load_preset
+    from flexui.model.isolation.design import DesignPoint
+    from flexui.model.presets.preset import load_preset
 
     assert main(["explore", "--app", "redis", "--metric", "GET", "--budget", "800k", "--json",
                  "--save-preset", "fast-enough"]) == 0

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flexui.model.config_space import ConfigSpace, set_partitions
-from flexui.model.design import MECHANISMS
+from flexui.model.isolation.design import MECHANISMS
+from flexui.model.safety.space import ConfigSpace, set_partitions
 
 BELL = [1, 1, 2, 5, 15, 52, 203]
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-
-from flexui.model.benchdata import BenchDB
-from flexui.model.cost_breakdown import breakdown
-from flexui.model.design import DesignPoint
-from flexui.model.estimator import Estimator
+from flexui.model.isolation.design import DesignPoint
+from flexui.model.perf.benchdata import BenchDB
+from flexui.model.perf.cost_breakdown import breakdown
+from flexui.model.perf.estimator import Estimator
 
 ALL = "lwip,newlib,pthread-embedded,redis,tlsf,uksched,ukschedcoop"
 

@@ -1,9 +1,13 @@
 
 import pytest
-
-from flexui.model.dotconfig import (config_text, parse_assignments, read_assignments,
-                                    write_config, write_min_config)
-from flexui.model.tree import load_kconfig, locate
+from flexui.model.kconfig.dotconfig import (
+    config_text,
+    parse_assignments,
+    read_assignments,
+    write_config,
+    write_min_config,
+)
+from flexui.model.kconfig.tree import load_kconfig, locate
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from pathlib import Path
 import kconfiglib
 import pytest
 import yaml
+from flexui.model.kconfig.tree import load_kconfig, locate
 
-from flexui.model.tree import load_kconfig, locate
 from flexui.paths import embedded_tree, shipped_presets
 
 WD = locate(workdir=embedded_tree())

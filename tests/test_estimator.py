@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
-from flexui.model.benchdata import BenchDB
-from flexui.model.design import DesignPoint
-from flexui.model.estimator import Estimator, fit, loo_errors, median_ape
+from flexui.model.isolation.design import DesignPoint
+from flexui.model.perf.benchdata import BenchDB
+from flexui.model.perf.estimator import Estimator, fit, loo_errors, median_ape
 
 
 @pytest.fixture(scope="module")

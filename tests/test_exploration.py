@@ -5,13 +5,19 @@ from __future__ import annotations
 import random
 
 import pytest
-
-from flexui.model.benchdata import BenchDB
-from flexui.model.config_space import ConfigSpace
-from flexui.model.estimator import Estimator
-from flexui.model.exploration import (exhaustive, feasible_from_model, feasible_from_values, parse_budget, plan,
-                                      plan_space, safest_within_budget)
-from flexui.model.safety_order import leq
+from flexui.model.perf.benchdata import BenchDB
+from flexui.model.perf.estimator import Estimator
+from flexui.model.safety.exploration import (
+    exhaustive,
+    feasible_from_model,
+    feasible_from_values,
+    parse_budget,
+    plan,
+    plan_space,
+    safest_within_budget,
+)
+from flexui.model.safety.order import leq
+from flexui.model.safety.space import ConfigSpace
 
 LIBS = ["a", "b", "c", "uksched", "ukschedcoop"]
 

@@ -1,4 +1,4 @@
-from flexui.model.history import History
+from flexui.model.session.history import History
 
 
 def test_undo_redo_walk_back_and_forth():

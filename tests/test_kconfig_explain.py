@@ -1,6 +1,5 @@
-from flexui.model import kconfig_state as ks
-from flexui.model.kconfig_explain import explain, fix_goal, plan_fix, plan_label
-
+from flexui.model.kconfig import state as ks
+from flexui.model.kconfig.explain import explain, fix_goal, plan_fix, plan_label
 from kconfig_fixture import load_fixture, node
 
 

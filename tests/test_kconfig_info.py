@@ -1,5 +1,4 @@
-from flexui.model.kconfig_info import entry_info, short_filename, value_source
-
+from flexui.model.kconfig.info import entry_info, short_filename, value_source
 from kconfig_fixture import FIXTURE_DIR, load_fixture, node
 
 

@@ -1,5 +1,4 @@
-from flexui.model.kconfig_search import SearchIndex
-
+from flexui.model.kconfig.search import SearchIndex
 from kconfig_fixture import load_fixture
 
 

@@ -1,6 +1,5 @@
 import kconfiglib
-
-from flexui.model import kconfig_state as ks
+from flexui.model.kconfig import state as ks
 
 KCONFIG = """
 config NET

@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 
 import pytest
+from flexui.model.files.atomic import JOURNAL, recover
 
-from flexui.model.atomic import JOURNAL, recover
 from flexui.paths import embedded_tree
 
 TREE = embedded_tree()

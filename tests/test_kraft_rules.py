@@ -13,13 +13,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from flexui.model.isolation.kraftyaml import load_kraft
+from flexui.model.kconfig import state as ks
+from flexui.model.kconfig.dotconfig import config_text, read_assignments
+from flexui.model.kconfig.tree import load_kconfig, locate
+from flexui.model.session.edit_session import Session
 
 from flexui.cli import EXIT_OK, main
-from flexui.model import kconfig_state as ks
-from flexui.model.dotconfig import config_text, read_assignments
-from flexui.model.kraftyaml import load_kraft
-from flexui.model.session import Session
-from flexui.model.tree import load_kconfig, locate
 from flexui.paths import embedded_tree
 
 TREE = embedded_tree()

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import random
 
-from flexui.model.config_space import ConfigSpace
-from flexui.model.design import DesignPoint
-from flexui.model.exploration import exhaustive
-from flexui.model.loop_plan import LoopPlan
-
+from flexui.model.explore.plan import LoopPlan
+from flexui.model.isolation.design import DesignPoint
+from flexui.model.safety.exploration import exhaustive
+from flexui.model.safety.space import ConfigSpace
 from standin_build import metric
 
 SPACE = ConfigSpace.generate(["newlib", "flexos-example"], max_compartments=2,

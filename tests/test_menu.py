@@ -1,8 +1,12 @@
 import pytest
-
-from flexui.model import menu
-from flexui.model.menu import MenuNavigator, Row, make_row, parse_entry, shown_nodes
-
+from flexui.model.kconfig import menu
+from flexui.model.kconfig.menu import (
+    MenuNavigator,
+    Row,
+    make_row,
+    parse_entry,
+    shown_nodes,
+)
 from kconfig_fixture import load_fixture, node
 
 

@@ -4,13 +4,19 @@ import os
 from pathlib import Path
 
 import pytest
+from flexui.model.files.problems import InputError
+from flexui.model.isolation.configuration import Hardening
+from flexui.model.isolation.kraftyaml import load_kraft, save_kraft
+from flexui.model.isolation.validation import validate
+from flexui.model.presets.preset import (
+    dump_preset,
+    find_preset,
+    list_presets,
+    load_preset,
+    preset_problems,
+    save_preset,
+)
 
-from flexui.model.isolation import Hardening
-from flexui.model.kraftyaml import load_kraft, save_kraft
-from flexui.model.presets import (dump_preset, find_preset, list_presets, load_preset, preset_problems,
-                                  save_preset)
-from flexui.model.problems import InputError
-from flexui.model.validation import validate
 from flexui.paths import embedded_tree, shipped_presets
 
 SHIPPED = sorted(shipped_presets().glob("*.yaml"))
@@ -37,7 +43,7 @@ kconfig:
 
 @pytest.fixture
 def tree_libraries():
-    tree = pytest.importorskip("flexui.model.tree", reason="model/tree.py (tree scanner) not available")
+    tree = pytest.importorskip("flexui.model.kconfig.tree", reason="model/kconfig/tree.py (tree scanner) not available")
     return tree.locate().libraries()
 
 
@@ -160,8 +166,8 @@ def test_dump_then_load_gives_the_same_preset(path, tmp_path):
 
 
 def test_every_preset_of_a_paper_figure_says_which_build_it_is_and_is_measured_there():
-    from flexui.model.benchdata import BenchDB
-    from flexui.model.design import DesignPoint
+    from flexui.model.isolation.design import DesignPoint
+    from flexui.model.perf.benchdata import BenchDB
 
     db = BenchDB.load(user_dir=Path("/nonexistent"), with_user=False)
     metrics = {"redis": "GET", "nginx": "REQ", "iperf": "throughput", "sqlite": "time"}

@@ -5,9 +5,15 @@ from __future__ import annotations
 import json
 import subprocess
 
+from flexui.model.run.qemu_command import (
+    Host,
+    RunSpec,
+    build_launches,
+    elf_section_sizes,
+    run_spec_for,
+)
 from qemu_kernel_build import build_kernel, need_qemu
 
-from flexui.model.qemu_command import Host, RunSpec, build_launches, elf_section_sizes, run_spec_for
 from flexui.paths import embedded_tree
 
 KVM_HOST_WITH_PKU = Host(kvm=True, pku=True, qemu="qemu-system-x86_64")

@@ -6,10 +6,9 @@ import threading
 import time
 
 import pytest
+from flexui.model.run.qemu_command import Host, RunSpec, build_launches
+from flexui.model.run.qemu_runner import decode_exit, run
 from qemu_kernel_build import build_kernel, ept_qemu_standin, pausing_qemu_standin
-
-from flexui.model.qemu_command import Host, RunSpec, build_launches
-from flexui.model.qemu_runner import decode_exit, run
 
 
 @pytest.fixture(scope="module")

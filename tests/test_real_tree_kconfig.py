@@ -15,12 +15,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from flexui.model.dotconfig import config_text, read_assignments
-from flexui.model.kraft_configure import kraft_defconfig
-from flexui.model.kraftyaml import load_kraft
-from flexui.model.session import Session
-from flexui.model.tree import app_library_names, locate
+from flexui.model.isolation.kraftyaml import load_kraft
+from flexui.model.kconfig.dotconfig import config_text, read_assignments
+from flexui.model.kconfig.kraft_configure import kraft_defconfig
+from flexui.model.kconfig.tree import app_library_names, locate
+from flexui.model.session.edit_session import Session
 
 REAL = os.environ.get("FLEXUI_REAL_TREE")
 APPS = sorted(p.name for p in (Path(REAL) / "apps").iterdir()

@@ -5,11 +5,19 @@ from __future__ import annotations
 import itertools
 
 import pytest
-
-from flexui.model.config_space import ConfigSpace
-from flexui.model.design import DesignPoint
-from flexui.model.safety_order import (comparable, count_less_safe, count_relations, count_safer, hasse_edges, leq,
-                                       less_safe_steps, lt, safer_steps)
+from flexui.model.isolation.design import DesignPoint
+from flexui.model.safety.order import (
+    comparable,
+    count_less_safe,
+    count_relations,
+    count_safer,
+    hasse_edges,
+    leq,
+    less_safe_steps,
+    lt,
+    safer_steps,
+)
+from flexui.model.safety.space import ConfigSpace
 
 SPACE = list(ConfigSpace.generate(["a", "b", "uksched", "ukschedcoop"], hardenable=["a", "uksched"],
                                   mechanisms=["fcalls", "mpk-shared", "mpk-dss", "mpk-private"]).points())

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flexui.model.benchdata import BenchDB
-from flexui.model.design import DesignPoint
-from flexui.model.estimator import Estimator
-from flexui.model.safety_summary import next_safer_steps, summarize
+from flexui.model.isolation.design import DesignPoint
+from flexui.model.perf.benchdata import BenchDB
+from flexui.model.perf.estimator import Estimator
+from flexui.model.safety.summary import next_safer_steps, summarize
 
 TWO = DesignPoint.from_key("lwip|newlib,pthread-embedded,redis,tlsf,uksched,ukschedcoop;;mpk-dss")
 

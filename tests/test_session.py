@@ -2,11 +2,11 @@
 
 
 import pytest
+from flexui.model.isolation.kraftyaml import load_kraft
+from flexui.model.kconfig.tree import locate
+from flexui.model.presets.preset import load_preset
+from flexui.model.session.edit_session import Session
 
-from flexui.model.kraftyaml import load_kraft
-from flexui.model.presets import load_preset
-from flexui.model.session import Session
-from flexui.model.tree import locate
 from flexui.paths import shipped_presets
 
 KRAFT = """\
@@ -87,7 +87,7 @@ def test_backend_chosen_in_kconfig_flows_back_into_the_layout(session):
 
 
 def test_hardening_enables_sanitizer_runtimes_and_survives_save_and_reopen(session, tmp_path):
-    from flexui.model.isolation import Hardening
+    from flexui.model.isolation.configuration import Hardening
 
     session.edit_isolation("harden lwip", lambda iso: iso.set_hardening("lwip", Hardening.full()))
     assert sym(session, "LIBUBSAN") == "y" and sym(session, "LIBKASAN") == "y"

@@ -15,18 +15,22 @@ import tempfile
 from pathlib import Path
 
 import yaml
+from flexui.model.isolation.apply import (
+    MAKE_VARS_FILE,
+    RUNTIME_SYMBOLS,
+    hardening_from_make_vars,
+)
+from flexui.model.isolation.configuration import DRIVERS, Hardening
+from flexui.model.isolation.diff import layout_changes
+from flexui.model.isolation.kraftyaml import DRIVER_SYMBOLS
+from flexui.model.kconfig import state as ks
+from flexui.model.kconfig.tree import locate
+from flexui.model.presets.preset import dump_preset, load_preset
+from flexui.model.session.edit_session import Session
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from flexui.cmd_apply import plan_apply
-from flexui.model import kconfig_state as ks
-from flexui.model.apply import RUNTIME_SYMBOLS, MAKE_VARS_FILE, hardening_from_make_vars
-from flexui.model.isolation import DRIVERS, Hardening
-from flexui.model.isolation_diff import layout_changes
-from flexui.model.kraftyaml import DRIVER_SYMBOLS
-from flexui.model.presets import dump_preset, load_preset
-from flexui.model.session import Session
-from flexui.model.tree import locate
 from flexui.paths import embedded_tree, shipped_presets
 
 REDIS_PRESETS = sorted(p for p in shipped_presets().glob("redis-*.yaml"))

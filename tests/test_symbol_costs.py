@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flexui.model.benchdata import BenchDB
-from flexui.model.symbol_costs import single_hardening_slowdowns, symbol_costs
+from flexui.model.perf.benchdata import BenchDB
+from flexui.model.perf.symbol_costs import single_hardening_slowdowns, symbol_costs
 
 
 def test_gate_and_dss_costs_quote_figure_11(tmp_path):

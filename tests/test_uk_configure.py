@@ -8,10 +8,16 @@ from pathlib import Path
 
 import kconfiglib
 import pytest
+from flexui.model.kconfig import uk_configure
+from flexui.model.kconfig.tree import (
+    _environment,
+    _prepare_build_dir,
+    app_library_names,
+    kconfig_env,
+    load_kconfig,
+    locate,
+)
 
-from flexui.model import uk_configure
-from flexui.model.tree import (_environment, _prepare_build_dir, app_library_names, kconfig_env,
-                               load_kconfig, locate)
 from flexui.paths import embedded_tree
 
 

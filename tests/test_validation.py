@@ -3,10 +3,9 @@
 from pathlib import Path
 
 import pytest
-
-from flexui.model.kraftyaml import load_kraft
-from flexui.model.presets import load_preset
-from flexui.model.validation import validate
+from flexui.model.isolation.kraftyaml import load_kraft
+from flexui.model.isolation.validation import validate
+from flexui.model.presets.preset import load_preset
 
 BASE = """\
 specification: '0.6'
@@ -29,7 +28,7 @@ libraries:
 @pytest.fixture
 def tree_libraries():
     """Libraries of the embedded tree, as the tree scanner reports them."""
-    tree = pytest.importorskip("flexui.model.tree", reason="model/tree.py (tree scanner) not available")
+    tree = pytest.importorskip("flexui.model.kconfig.tree", reason="model/kconfig/tree.py (tree scanner) not available")
     return tree.locate().libraries()
 
 

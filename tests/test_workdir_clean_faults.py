@@ -9,10 +9,10 @@ from pathlib import Path
 
 import git
 import pytest
+from flexui.model.workdir.git import Pins, init_workdir
 from git_helpers import make_remotes
 
 from flexui.cli import main
-from flexui.model.workdir_git import Pins, init_workdir
 
 BUILD = r'''
 import pathlib

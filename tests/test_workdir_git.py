@@ -7,12 +7,19 @@ from pathlib import Path
 
 import git
 import pytest
+from flexui.model.workdir.git import (
+    Pins,
+    UserChanges,
+    WorkdirError,
+    init_workdir,
+    reset_rewriting,
+    rewritten_between,
+    snapshot,
+    update_workdir,
+)
 from git_helpers import make_remote, make_remotes
 
 from flexui.cli import main
-from flexui.model.workdir_git import (Pins, UserChanges, WorkdirError, init_workdir, reset_rewriting,
-                                      rewritten_between, snapshot, update_workdir)
-
 
 STAGING = Pins({"default": "staging"})
 

@@ -4,8 +4,7 @@ import copy
 import difflib
 
 import yaml
-
-from flexui.model.yamlpatch import patch_yaml, same
+from flexui.model.files.yamlpatch import patch_yaml, same
 
 DOC = """\
 ---

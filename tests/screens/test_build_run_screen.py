@@ -6,10 +6,9 @@ import shutil
 import sys
 import time
 
+from flexui.screens.build_run import BuildRunScreen
 from qemu_kernel_build import build_kernel
 from session_app import make_app
-
-from flexui.screens.build_run import BuildRunScreen
 
 SIZE = (120, 34)
 

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from flexui.screens.help import HelpScreen
+from flexui.screens.kconfig.explain import WhyNotDialog
+from flexui.screens.kconfig.info import InfoDialog
+from flexui.screens.widgets.dialogs import ConfirmDialog
+from kconfig_pilot import jump
+from kconfig_sessions import embedded_session
 from textual.app import App
 from textual.widgets import Button
 
 from flexui.app import FlexApp
-from flexui.screens.dialogs import ConfirmDialog
-from flexui.screens.help import HelpScreen
-from flexui.screens.kconfig_explain import WhyNotDialog
-from flexui.screens.kconfig_info import InfoDialog
-
-from kconfig_pilot import jump
-from kconfig_sessions import embedded_session
 
 
 class Asker(App):

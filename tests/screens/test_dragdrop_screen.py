@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from flexui.screens.widgets.dragdrop import Draggable, DragGhost, DropZone
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal
-
-from flexui.screens.dragdrop import DragGhost, Draggable, DropZone
 
 
 class DragApp(App):

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from flexui.screens.kconfig.search import SearchDialog
+from flexui.screens.widgets.key_bar import KeyBar
 from session_app import make_app
-
-from flexui.screens.key_bar import KeyBar
-from flexui.screens.kconfig_search import SearchDialog
 
 
 def bar_text(app) -> str:

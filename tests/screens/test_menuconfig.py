@@ -6,19 +6,26 @@ import sys
 from pathlib import Path
 
 import pytest
+from flexui.model.kconfig.tree import TreeError
+from flexui.screens.kconfig.diff import DiffDialog
+from flexui.screens.kconfig.explain import WhyNotDialog
+from flexui.screens.kconfig.info import InfoDialog
+from flexui.screens.kconfig.search import SearchDialog
+from flexui.screens.kconfig.value import ValueDialog
+from kconfig_pilot import (
+    config_lines,
+    jump,
+    menu_screen,
+    move_to,
+    rows,
+    selected,
+    selected_name,
+    type_text,
+)
+from kconfig_sessions import embedded_session
 
 from flexui.app import FlexApp, OpenFailedApp
-from flexui.model.tree import TreeError
 from flexui.paths import embedded_tree
-from flexui.screens.kconfig_diff import DiffDialog
-from flexui.screens.kconfig_explain import WhyNotDialog
-from flexui.screens.kconfig_info import InfoDialog
-from flexui.screens.kconfig_search import SearchDialog
-from flexui.screens.kconfig_value import ValueDialog
-
-from kconfig_pilot import config_lines, jump, menu_screen, move_to, rows, selected, \
-    selected_name, type_text
-from kconfig_sessions import embedded_session
 
 SIZE = (110, 36)
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"

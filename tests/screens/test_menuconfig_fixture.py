@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from flexui.app import FlexApp
-from flexui.screens.kconfig_diff import DiffDialog
-from flexui.screens.kconfig_explain import WhyNotDialog
-from flexui.screens.kconfig_info import InfoDialog
-from flexui.screens.kconfig_quit import QuitDialog
-from flexui.screens.kconfig_search import SearchDialog
-from flexui.screens.kconfig_value import ValueDialog
-
+from flexui.screens.kconfig.diff import DiffDialog
+from flexui.screens.kconfig.explain import WhyNotDialog
+from flexui.screens.kconfig.info import InfoDialog
+from flexui.screens.kconfig.quit import QuitDialog
+from flexui.screens.kconfig.search import SearchDialog
+from flexui.screens.kconfig.value import ValueDialog
+from kconfig_pilot import (
+    config_lines,
+    jump,
+    menu_screen,
+    move_to,
+    rows,
+    selected,
+    selected_name,
+    type_text,
+)
 from kconfig_sessions import fixture_session
-from kconfig_pilot import config_lines, jump, menu_screen, move_to, rows, selected, \
-    selected_name, type_text
+
+from flexui.app import FlexApp
 
 SIZE = (100, 34)
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from session_app import make_app
-
-from flexui.model.design import DesignPoint
+from flexui.model.isolation.design import DesignPoint
 from flexui.screens.safety import SafetyScreen
+from session_app import make_app
 
 SIZE = (140, 44)
 

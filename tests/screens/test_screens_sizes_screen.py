@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from flexui.model.presets.preset import load_preset
+from kconfig_pilot import jump
+from kconfig_sessions import embedded_session
 from session_app import make_app
 
 from flexui.app import FlexApp
-from flexui.model.presets import load_preset
 from flexui.paths import shipped_presets
-
-from kconfig_pilot import jump
-from kconfig_sessions import embedded_session
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
 

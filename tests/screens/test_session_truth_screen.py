@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 
 import yaml
+from flexui.model.kconfig.tree import locate
+from flexui.screens.compartments import CompartmentsScreen
+from flexui.screens.kconfig.quit import QuitDialog
 from kconfig_pilot import jump
 from session_app import make_app, sample_app_copy
 
 from flexui.app import FlexApp
 from flexui.launch import open_session
-from flexui.model.tree import locate
-from flexui.screens.compartments import CompartmentsScreen
-from flexui.screens.kconfig_quit import QuitDialog
 
 SIZE = (120, 34)
 

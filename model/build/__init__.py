@@ -1,0 +1,1 @@
+"""Building a FlexOS image: prerequisites, sources, the build itself and what it produced."""

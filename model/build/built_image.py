@@ -1,0 +1,47 @@
+"""The configuration the app's built image was made from.
+
+The image is built from the saved files, not from an open session: flexui's
+build record (build/flexui-build.json) keeps the kraft.yaml the build read,
+and without a record the saved kraft.yaml is the best witness. Run uses this,
+and the Build/Run screen compares it with the session to say when they differ.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from flexui.model.files.problems import InputError
+from flexui.model.isolation.configuration import IsolationConfig
+from flexui.model.isolation.design import DesignPoint
+from flexui.model.isolation.kraftyaml import KraftFile, load_kraft, parse_kraft
+
+RECORD = Path("build") / "flexui-build.json"
+
+
+def built_configuration(app_dir: Path) -> IsolationConfig:
+    app_dir = Path(app_dir)
+    try:
+        record = json.loads((app_dir / RECORD).read_text(encoding="utf-8"))
+        text = record["inputs"]["kraft.yaml"]
+        return KraftFile(app_dir / "kraft.yaml", parse_kraft(text, str(app_dir / RECORD))).isolation()
+    except (OSError, ValueError, KeyError, TypeError, InputError):
+        pass
+    kraft = app_dir / "kraft.yaml"
+    try:
+        return load_kraft(kraft).isolation() if kraft.is_file() else IsolationConfig()
+    except InputError:
+        return IsolationConfig()
+
+
+def session_differs(image: IsolationConfig, session: IsolationConfig) -> str | None:
+    """How the session's configuration differs from the image's, or None."""
+    a, b = DesignPoint.of(image), DesignPoint.of(session)
+    what = []
+    if a.mechanism != b.mechanism:
+        what.append(f"mechanism {b.mechanism} (image: {a.mechanism})")
+    if a.layout != b.layout:
+        what.append("compartments")
+    if a.hardened != b.hardened:
+        what.append("hardening")
+    return ", ".join(what) or None

@@ -1,0 +1,1 @@
+"""The closed loop: build, boot and measure the exploration plan's configurations on Dask."""

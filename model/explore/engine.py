@@ -1,0 +1,137 @@
+"""The closed loop's engine: Dask distributed, locally or on an existing cluster.
+
+Locally a LocalCluster runs K build workers (resource `build`) and one
+benchmark worker (resource `bench`), so builds run side by side while at most
+one timed benchmark runs on the machine. With `--scheduler ADDRESS` the same
+tasks go to an existing cluster whose workers declare the same resources
+(one worker per host with `bench=1`; see the README). Dask reschedules the
+tasks of a lost worker; cancelling sets the run's event, which every task
+watches to stop its build's and QEMU's process groups.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flexui.model.explore.jobs import BenchJob, BuildJob, bench_job, build_job
+
+ALLOWED_FAILURES = 3  # a task whose worker died this many times is reported failed
+
+
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's helper with the real stderr: a UI that captures prints has no fd there."""
+    import sys
+    from multiprocessing import resource_tracker
+
+    saved = sys.stderr
+    try:
+        valid = saved.fileno() >= 0
+    except (AttributeError, OSError, ValueError):
+        valid = False
+    if not valid:
+        sys.stderr = sys.__stderr__
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        sys.stderr = saved
+
+
+@dataclass
+class DaskEngine:
+    workers: int = 2
+    scheduler: str | None = None
+    client: object = None
+    cluster: object = None
+    _futures: dict = field(default_factory=dict)
+
+    def start(self) -> "DaskEngine":
+        import dask
+        from distributed import Client, LocalCluster, Nanny
+
+        dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
+                         "distributed.worker.daemon": False})
+        if self.scheduler:
+            self.client = Client(self.scheduler, timeout=30)
+            return self
+        _start_resource_tracker()
+        self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
+                                    resources={"build": 1}, dashboard_address=None,
+                                    silence_logs=40)
+        options = {**self.cluster.new_spec["options"], "resources": {"bench": 1}}
+        self.cluster.worker_spec["bench"] = {"cls": Nanny, "options": options}
+        self.cluster.scale(len(self.cluster.worker_spec))
+        self.client = Client(self.cluster)
+        self.client.wait_for_workers(self.workers + 1, timeout=120)
+        return self
+
+    @property
+    def local(self) -> bool:
+        return self.cluster is not None
+
+    def slots(self) -> int:
+        """Jobs worth having in flight: one per build slot, plus one being benchmarked."""
+        info = self.client.scheduler_info(n_workers=-1)["workers"].values()
+        builds = sum(int(w.get("resources", {}).get("build", 0)) for w in info)
+        return max(1, builds) + 1
+
+    def submit(self, build: BuildJob, bench: BenchJob):
+        key = f"{build.run_id}-{build.key}"
+        built = self.client.submit(build_job, build, key=f"build-{key}", resources={"build": 1}, pure=False)
+        measured = self.client.submit(bench_job, bench, built, key=f"bench-{key}", resources={"bench": 1},
+                                      pure=False)
+        self._futures[measured] = built
+        return measured
+
+    def wait(self, futures, timeout: float):
+        from distributed import wait
+
+        try:
+            wait(list(futures), timeout=timeout, return_when="FIRST_COMPLETED")
+        except TimeoutError:
+            pass
+
+    def result(self, future):
+        """The bench outcome, or the exception that ended the task (a lost worker, ...)."""
+        try:
+            return future.result()
+        except Exception as e:  # KilledWorker, CancelledError, a bug in a task: reported, not raised
+            return e
+        finally:
+            self._futures.pop(future, None)
+
+    def statuses(self, run_id: str) -> list[tuple[str, str]]:
+        from distributed import Queue
+
+        queue = Queue(f"flexui-status-{run_id}", client=self.client)
+        out = []
+        try:
+            while queue.qsize():
+                out.append(tuple(queue.get(timeout=1)))
+        except Exception:
+            pass
+        return out
+
+    def cancel(self, run_id: str, grace: float = 10.0) -> None:
+        """Stop every task of the run: they kill their process groups, then the futures go."""
+        from distributed import Event, wait
+
+        Event(f"flexui-cancel-{run_id}", client=self.client).set()
+        pending = [*self._futures, *self._futures.values()]
+        if pending:
+            try:
+                wait(pending, timeout=grace)
+            except TimeoutError:
+                pass
+            self.client.cancel(pending)
+        self._futures.clear()
+
+    def worker_pids(self) -> dict[str, int]:
+        import os
+
+        return self.client.run(os.getpid)
+
+    def close(self) -> None:
+        if self.client is not None:
+            self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()

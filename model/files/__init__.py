@@ -1,0 +1,1 @@
+"""Reading and writing user files safely, and reporting problems in them as file:line."""

@@ -1,0 +1,1 @@
+"""The isolation configuration: compartments, hardening, kraft.yaml, and what makes it buildable."""

@@ -1,0 +1,1 @@
+"""Performance: the benchmark database and the estimator built on it."""

@@ -1,0 +1,74 @@
+"""Where a configuration's cost comes from: the estimator's terms, one by one.
+
+The additive model is time = base + gate factor x (sum of crossed boundaries)
++ (sum of hardened libraries) + (hardened pairs). Each term is shown as the
+slowdown it adds over the base and as the value without it, so a user sees
+which boundary to merge or which library to un-harden first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flexui.model.isolation.design import MECHANISM_LABELS, DesignPoint
+from flexui.model.perf.estimator import FittedModel, project
+
+
+@dataclass(frozen=True)
+class Term:
+    kind: str  # "boundary" | "hardening" | "hardening pair"
+    what: str  # "lwip | redis", "harden lwip"
+    time: float  # in the model's time (1/value for throughputs)
+    slowdown: float  # time / base: +0.12 is 12 % slower than the base
+    without: float  # the predicted value if this term alone went away
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    metric: str
+    unit: str
+    mechanism: str
+    gate_factor: float  # boundary costs scale by this for the configuration's mechanism
+    base: float  # predicted value with no boundary and nothing hardened
+    predicted: float
+    terms: list[Term]
+
+    @property
+    def overhead(self) -> float:
+        return sum(t.slowdown for t in self.terms)
+
+    def lines(self, limit: int | None = None) -> list[str]:
+        """Plain lines, costliest term first (CLI and screen show the same)."""
+        head = [f"Cost by term (estimated): {_num(self.predicted)} {self.unit} against a base of "
+                f"{_num(self.base)} {self.unit}, {self.overhead:+.0%} in all",
+                f"  boundaries weigh × {self.gate_factor:.2f} with {MECHANISM_LABELS[self.mechanism]}"]
+        if not self.terms:
+            return head + ["  no boundary crossed, nothing hardened: no overhead term"]
+        shown = self.terms if limit is None else self.terms[:limit]
+        rows = [f"  {t.slowdown:>+7.1%}  {t.kind} {t.what}  (without it {_num(t.without)} {self.unit})"
+                for t in shown]
+        rest = len(self.terms) - len(shown)
+        return head + rows + ([f"  … {rest} smaller term(s)"] if rest > 0 else [])
+
+
+def _num(value: float) -> str:
+    return f"{value:,.4g}" if value < 1e3 else f"{value:,.0f}"
+
+
+def breakdown(model: FittedModel, point: DesignPoint) -> Breakdown:
+    p = project(point, model.libraries)
+    factor = model.mechanism_factor(p.mechanism)
+    where = {model.unit_of[lib]: i for i, group in enumerate(p.layout) for lib in group
+             if lib in model.unit_of}
+    raw = [("boundary", " | ".join(sorted(pair)), factor * cost)
+           for pair, cost in model.boundary_cost.items() if len({where.get(u) for u in pair}) == 2]
+    hard = {model.unit_of[h] for h in p.hardened if h in model.unit_of}
+    raw += [("hardening", u, model.harden_cost[u]) for u in sorted(hard) if model.harden_cost.get(u)]
+    raw += [("hardening pair", " + ".join(sorted(pair)), c)
+            for pair, c in model.harden_pair_cost.items() if pair <= hard and c]
+    total = model.predict_time(p)
+    terms = [Term(kind, what, t, t / model.base, model.to_metric(max(total - t, 1e-12)))
+             for kind, what, t in raw]
+    terms.sort(key=lambda t: (-abs(t.time), t.kind, t.what))
+    return Breakdown(model.metric, model.unit, p.mechanism, factor, model.to_metric(model.base),
+                     model.predict(p), terms)

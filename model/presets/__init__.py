@@ -1,0 +1,1 @@
+"""Presets: named isolation configurations, applied through one pipeline and compared."""

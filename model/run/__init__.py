@@ -1,0 +1,1 @@
+"""Booting an image on QEMU/KVM and judging what the guest did."""

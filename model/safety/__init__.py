@@ -1,0 +1,1 @@
+"""The partial safety order, configuration spaces and budget exploration over them."""

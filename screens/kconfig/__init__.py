@@ -1,0 +1,1 @@
+"""The menuconfig screen and its dialogs."""

@@ -1,0 +1,18 @@
+"""One line with the estimate and safety position of the session's configuration."""
+
+from __future__ import annotations
+
+from flexui.model.isolation.design import DesignPoint
+from flexui.model.safety.summary import SafetySummary, summarize
+from flexui.model.session.edit_session import Session
+from flexui.screens.widgets.quiet_static import QuietStatic
+
+NARROW = 110  # columns below which the short form is used, as the app's -narrow breakpoint
+
+
+class SafetyLine(QuietStatic):
+    def show(self, session: Session) -> SafetySummary:
+        db, estimator = self.app.benchmarks
+        summary = summarize(session.app_name, DesignPoint.of(session.iso), db, estimator)
+        self.show_text(summary.short_line() if self.app.size.width < NARROW else summary.line())
+        return summary
