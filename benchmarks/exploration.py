@@ -15,7 +15,6 @@ from __future__ import annotations
 import random
 import time
 
-from flexui.model.isolation.design import MECHANISMS
 from flexui.model.perf.benchdata import BenchDB
 from flexui.model.perf.estimator import FittedModel, units
 from flexui.model.safety.exploration import (
@@ -27,6 +26,7 @@ from flexui.model.safety.exploration import (
     plan_space,
 )
 from flexui.model.safety.space import ConfigSpace
+from flexui.model.vocabulary import MECHANISMS
 
 CASES = [("redis", "GET", [400e3, 500e3, 600e3, 800e3, 1e6]),
          ("nginx", "REQ", [60e3, 80e3, 100e3, 120e3])]

@@ -26,7 +26,6 @@ from flexui.model.files.userdirs import user_presets_dir
 from flexui.model.files.yamlsource import locate as locate_in_yaml
 from flexui.model.files.yamlsource import parse
 from flexui.model.isolation.apply import (
-    MAKE_VARS_FILE,
     effective_hardening,
     make_variables,
     make_vars_text,
@@ -39,6 +38,7 @@ from flexui.model.kconfig.tree import Workdir, app_library_names, load_kconfig, 
 from flexui.model.presets.apply import apply_kconfig, describe_dropped, plan_layout
 from flexui.model.presets.compare import mechanism_label
 from flexui.model.presets.preset import Preset, find_preset, load_preset
+from flexui.model.vocabulary import KRAFT_YAML, MAKE_VARS_FILE
 from flexui.paths import shipped_presets
 
 
@@ -96,7 +96,7 @@ def plan_preset(preset: Preset, *, app: Path | None = None, tree: Path | None = 
     source_root, _ = parse(source.text or source.dump(), str(source.path))
     available = wd.libraries()
 
-    layout = plan_layout(preset, source, app_dir / "kraft.yaml", available)
+    layout = plan_layout(preset, source, app_dir / KRAFT_YAML, available)
     problems = [*layout.problems, *_app_mismatch(preset, source, source_root, wd)]
     _stop_on_errors(problems)
 
@@ -130,7 +130,7 @@ def _enclosing_workdir(app_dir: Path) -> Path | None:
 
 def _starting_kraft(preset: Preset, app_dir: Path, wd: Workdir, *, explicit_app: bool) -> KraftFile:
     """The app's kraft.yaml, or for a new app the tree's kraft.yaml of the preset's app."""
-    own = app_dir / "kraft.yaml"
+    own = app_dir / KRAFT_YAML
     if own.is_file() or own.exists():  # anything else there is reported, never replaced
         return load_kraft(own)
     if app_dir.exists() and not app_dir.is_dir():
@@ -144,7 +144,7 @@ def _starting_kraft(preset: Preset, app_dir: Path, wd: Workdir, *, explicit_app:
     if not app_dir.parent.is_dir():
         raise InputError([Problem(f"{app_dir.parent} does not exist; create it first or pass "
                                   "--app a directory in an existing folder", origin=Origin(str(app_dir)))])
-    template = wd.apps / preset.app / "kraft.yaml" if wd.apps else None
+    template = wd.apps / preset.app / KRAFT_YAML if wd.apps else None
     if template is None or not template.is_file():
         raise InputError([Problem(
             f"no kraft.yaml here, and the tree has no app '{preset.app}' to start from "

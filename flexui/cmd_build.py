@@ -12,6 +12,8 @@ import shlex
 import sys
 from pathlib import Path
 
+from flexui.model.vocabulary import KRAFT_YAML
+
 EXIT_BUILD_FAILED = 3
 
 
@@ -41,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     from flexui.model.workdir.rewriting import build_in_workdir, workdir_of
 
     app_dir = (args.app or Path.cwd()).resolve()
-    if not (app_dir / "kraft.yaml").is_file() and not args.build_cmd:
+    if not (app_dir / KRAFT_YAML).is_file() and not args.build_cmd:
         print(f"flexui --build: {app_dir} has no kraft.yaml; apply a preset first (--apply)", file=sys.stderr)
         return 2
     commands = [shlex.split(c) for c in args.build_cmd] if args.build_cmd else None

@@ -14,6 +14,8 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from flexui.model.vocabulary import KRAFT_YAML
+
 if TYPE_CHECKING:  # the loop's modules load only when --execute is given
     from flexui.model.explore.bench_spec import BenchSpec
     from flexui.model.explore.closed_loop import ClosedLoop, LoopResult
@@ -54,9 +56,9 @@ def resolve(args: argparse.Namespace) -> tuple[ClosedLoop, BenchSpec]:
     from flexui.model.workdir.rewriting import workdir_of
 
     app_dir = Path(args.app).absolute()
-    if not (app_dir / "kraft.yaml").is_file():
+    if not (app_dir / KRAFT_YAML).is_file():
         raise Invalid(f"{args.app}: no kraft.yaml there; --execute needs an app directory in a work directory")
-    kraft = load_kraft(app_dir / "kraft.yaml")
+    kraft = load_kraft(app_dir / KRAFT_YAML)
     name = kraft.data.get("name") if isinstance(kraft.data.get("name"), str) else app_dir.name
     workdir = (args.sources or workdir_of(app_dir))
     if workdir is None or not (Path(workdir) / "apps" / app_dir.name).is_dir():

@@ -39,6 +39,7 @@ from flexui.model.safety.exploration import (
 )
 from flexui.model.safety.order import ORDERS, count_safer, leq
 from flexui.model.safety.space import ConfigSpace, SpaceTooLarge
+from flexui.model.vocabulary import KRAFT_YAML
 from flexui.paths import embedded_tree, shipped_presets
 
 
@@ -88,14 +89,14 @@ def resolve_app(ref: str) -> tuple[str, IsolationConfig | None, frozenset[str] |
     """Name, own isolation (an app directory's, else the embedded sample's), and the libraries
     an app directory restricts the generated space to."""
     path = Path(ref)
-    if (path / "kraft.yaml").is_file():
-        kraft = load_kraft(path / "kraft.yaml")
+    if (path / KRAFT_YAML).is_file():
+        kraft = load_kraft(path / KRAFT_YAML)
         name = kraft.data.get("name") if isinstance(kraft.data.get("name"), str) else None
         iso = kraft.isolation()
         return name or path.name, iso, frozenset(iso.libraries)
     if path.exists() or "/" in ref:
         raise _invalid(f"{ref}: no kraft.yaml there; give an app directory or an app name")
-    sample = embedded_tree() / "apps" / ref / "kraft.yaml"
+    sample = embedded_tree() / "apps" / ref / KRAFT_YAML
     return ref, load_kraft(sample).isolation() if sample.is_file() else None, None
 
 

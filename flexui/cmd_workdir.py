@@ -11,6 +11,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from flexui.model.vocabulary import KRAFT_YAML
 from flexui.model.workdir.git import (
     DEFAULT_REMOTE,
     REWRITING_FILE,
@@ -60,7 +61,7 @@ def _libraries(app: str, given: str | None) -> list[str]:
     from flexui.model.isolation.kraftyaml import load_kraft
     from flexui.paths import embedded_tree
 
-    kraft = embedded_tree() / "apps" / app / "kraft.yaml"
+    kraft = embedded_tree() / "apps" / app / KRAFT_YAML
     if not kraft.is_file():
         raise WorkdirError(f"no sample app {app!r} to take the libraries from; give --libs")
     libs = (load_kraft(kraft).data.get("libraries") or {})
@@ -91,7 +92,7 @@ def _clean(args: argparse.Namespace) -> int:
         raise WorkdirError(f"{workdir} holds no git repositories under unikraft/, libs/ or apps/; "
                            "pass clean the work directory (the one with unikraft/ and apps/)")
     in_apps = app.resolve().parent == (workdir / "apps").resolve()
-    if not in_apps and not (app / "kraft.yaml").is_file():
+    if not in_apps and not (app / KRAFT_YAML).is_file():
         raise WorkdirError(f"{app} is not an app of {workdir} (not in its apps/, no kraft.yaml); "
                            "pass --app the app directory that was built")
     build_dir = app / "build"

@@ -14,13 +14,12 @@ from dataclasses import replace
 from flexui.model.files.problems import Problem
 from flexui.model.isolation.app_libraries import AppLibrary, app_libraries
 from flexui.model.isolation.configuration import (
-    DRIVER_LABELS,
-    DRIVERS,
     MAX_COMPARTMENTS,
     Hardening,
     IsolationConfig,
 )
 from flexui.model.session.edit_session import SessionEvent
+from flexui.model.vocabulary import DRIVER_LABELS, DRIVERS, FCALLS, MPK, VMEPT
 from flexui.screens.base import SessionScreen
 from flexui.screens.widgets.dialogs import ConfirmDialog, NameDialog
 from flexui.screens.widgets.dragdrop import Draggable, DropZone
@@ -35,11 +34,11 @@ from textual.widgets import Checkbox, Label, Select, Static
 
 HARDENING_KEYS = (("ubsan", "U"), ("kasan", "K"), ("stack_protector", "P"))
 MECHANISM_NOTES = {
-    "intel-pku": "Intel MPK: up to 15 compartments in one address space; needs tlsf. "
+    MPK: "Intel MPK: up to 15 compartments in one address space; needs tlsf. "
                  "Hardening: U UBSan, K KASan, P stack protector.",
-    "vmept": "VM/EPT: one VM per compartment, gates are inter-VM calls (462 cycles, Fig. 11); "
+    VMEPT: "VM/EPT: one VM per compartment, gates are inter-VM calls (462 cycles, Fig. 11); "
              "run with FlexOS's patched QEMU.",
-    "fcalls": "Function calls: no isolation, the baseline to measure against (2 cycles per gate).",
+    FCALLS: "Function calls: no isolation, the baseline to measure against (2 cycles per gate).",
 }
 
 
@@ -211,10 +210,10 @@ class CompartmentsScreen(SessionScreen):
             self.query_one("#driver", Select).value = iso.driver
             stacks = self.query_one("#stacks", Select)
             stacks.value = "shared" if iso.shared_stacks else "private"
-            stacks.disabled = iso.driver != "intel-pku"
+            stacks.disabled = iso.driver != MPK
             dss = self.query_one("#dss", Checkbox)
             dss.value = iso.dss
-            dss.disabled = iso.driver != "intel-pku" or iso.shared_stacks
+            dss.disabled = iso.driver != MPK or iso.shared_stacks
         notes = [MECHANISM_NOTES[iso.driver]] if iso.driver in MECHANISM_NOTES else []
         notes += [f"⚠ {p.message}" for key in ("dss", "stacks", "tlsf", "heap_size") for p in by_subject.get(key, [])]
         self.query_one("#mechanism-note", Static).update("\n".join(notes))

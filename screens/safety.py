@@ -7,7 +7,7 @@ budget list or a safer step is one undoable session edit.
 
 from __future__ import annotations
 
-from flexui.model.isolation.design import MECHANISM_LABELS, DesignPoint, apply_point
+from flexui.model.isolation.design import DesignPoint, apply_point
 from flexui.model.perf.cost_breakdown import breakdown
 from flexui.model.perf.estimator import project
 from flexui.model.safety.budget_answer import safest_within
@@ -21,6 +21,7 @@ from flexui.model.safety.summary import (
     with_unit,
 )
 from flexui.model.session.edit_session import SessionEvent
+from flexui.model.vocabulary import MECHANISM_LABELS
 from flexui.screens.base import SessionScreen
 from flexui.screens.widgets.cost_view import CostView
 from flexui.screens.widgets.point_table import PointTable

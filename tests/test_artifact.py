@@ -20,18 +20,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-from flexui.model.isolation.apply import (
-    MAKE_VARS_FILE,
-    Assignment,
-    apply_assignments,
-    parse_make_vars,
-)
+from flexui.model.isolation.apply import Assignment, apply_assignments, parse_make_vars
 from flexui.model.isolation.kraftyaml import load_kraft
 from flexui.model.isolation.validation import validate
 from flexui.model.kconfig import state as ks
 from flexui.model.kconfig.tree import Workdir, load_kconfig, locate
 from flexui.model.presets.preset import Preset, list_presets
 from flexui.model.session.edit_session import Session
+from flexui.model.vocabulary import MAKE_VARS_FILE
 
 from flexui.cli import main
 from flexui.paths import shipped_presets

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flexui.model.isolation.design import MECHANISMS
 from flexui.model.safety.space import ConfigSpace, set_partitions
+from flexui.model.vocabulary import MECHANISMS
 
 BELL = [1, 1, 2, 5, 15, 52, 203]
 

@@ -1,6 +1,5 @@
 """Paths holding shell syntax: they load, apply and write like any other, and run nothing."""
 
-import os
 import shutil
 from pathlib import Path
 
@@ -8,7 +7,7 @@ import kconfiglib
 import pytest
 from flexui.model.kconfig.tree import TreeError, load_kconfig, locate
 
-from flexui.cli import EXIT_INVALID, EXIT_OK, main
+from flexui.cli import EXIT_OK, main
 from flexui.paths import embedded_tree
 
 HOSTILE = ["x$(touch PWNED)", "y`touch PWNED`", "q'uo\"te; touch PWNED", "sp ace", "back\\slash"]

@@ -18,7 +18,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 from flexui.model.files.atomic import JOURNAL, recover
 
 from flexui.paths import embedded_tree

@@ -13,7 +13,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from flexui.model.isolation.kraftyaml import load_kraft
 from flexui.model.kconfig import state as ks
 from flexui.model.kconfig.dotconfig import config_text, read_assignments
 from flexui.model.kconfig.tree import load_kconfig, locate

@@ -15,18 +15,15 @@ import tempfile
 from pathlib import Path
 
 import yaml
-from flexui.model.isolation.apply import (
-    MAKE_VARS_FILE,
-    RUNTIME_SYMBOLS,
-    hardening_from_make_vars,
-)
-from flexui.model.isolation.configuration import DRIVERS, Hardening
+from flexui.model.isolation.apply import RUNTIME_SYMBOLS, hardening_from_make_vars
+from flexui.model.isolation.configuration import Hardening
 from flexui.model.isolation.diff import layout_changes
 from flexui.model.isolation.kraftyaml import DRIVER_SYMBOLS
 from flexui.model.kconfig import state as ks
 from flexui.model.kconfig.tree import locate
 from flexui.model.presets.preset import dump_preset, load_preset
 from flexui.model.session.edit_session import Session
+from flexui.model.vocabulary import DRIVERS, MAKE_VARS_FILE
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 

@@ -15,6 +15,7 @@ from flexui.model.files.problems import InputError
 from flexui.model.isolation.configuration import IsolationConfig
 from flexui.model.isolation.design import DesignPoint
 from flexui.model.isolation.kraftyaml import KraftFile, load_kraft, parse_kraft
+from flexui.model.vocabulary import KRAFT_YAML
 
 RECORD = Path("build") / "flexui-build.json"
 
@@ -23,11 +24,11 @@ def built_configuration(app_dir: Path) -> IsolationConfig:
     app_dir = Path(app_dir)
     try:
         record = json.loads((app_dir / RECORD).read_text(encoding="utf-8"))
-        text = record["inputs"]["kraft.yaml"]
-        return KraftFile(app_dir / "kraft.yaml", parse_kraft(text, str(app_dir / RECORD))).isolation()
+        text = record["inputs"][KRAFT_YAML]
+        return KraftFile(app_dir / KRAFT_YAML, parse_kraft(text, str(app_dir / RECORD))).isolation()
     except (OSError, ValueError, KeyError, TypeError, InputError):
         pass
-    kraft = app_dir / "kraft.yaml"
+    kraft = app_dir / KRAFT_YAML
     try:
         return load_kraft(kraft).isolation() if kraft.is_file() else IsolationConfig()
     except InputError:

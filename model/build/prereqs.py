@@ -12,6 +12,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from flexui.model.vocabulary import MECH_EPT
+
 KRAFT_FORK = "the FlexOS fork of kraft (github.com/project-flexos/kraft; Python 3.8, setuptools<58): " \
              "pip install DIR-of-a-clone"
 TOOLS = (
@@ -65,7 +67,7 @@ def check_run(mechanism: str, qemu: str | None = None, which=shutil.which) -> li
     """The QEMU binary the mechanism needs: VM/EPT needs FlexOS's patched one (the `myshmem` device)."""
     if qemu is not None:
         return [] if which(qemu) or Path(qemu).is_file() else [Missing(qemu, "no such QEMU binary (--qemu)")]
-    if mechanism == "ept":
+    if mechanism == MECH_EPT:
         if which(EPT_QEMU) is None:
             return [Missing(EPT_QEMU, "VM/EPT images need FlexOS's patched QEMU (asplos22-ae's "
                                       "support/0001-Myshmem.patch); build it and name it with --qemu FILE")]

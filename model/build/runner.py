@@ -23,11 +23,12 @@ from typing import Callable
 
 from flexui.model.build.process_group import Group
 from flexui.model.files.atomic import open_for_write, write_atomic
-from flexui.model.isolation.apply import MAKE_VARS_FILE, parse_make_vars
+from flexui.model.isolation.apply import parse_make_vars
+from flexui.model.vocabulary import DOT_CONFIG, KRAFT_YAML, MAKE_VARS_FILE
 
 LOG_FILE = "flexui-build.log"
 RECORD_FILE = "flexui-build.json"
-INPUTS = (".config", "kraft.yaml", MAKE_VARS_FILE)
+INPUTS = (DOT_CONFIG, KRAFT_YAML, MAKE_VARS_FILE)
 COMPILE_LINE = re.compile(r"^\s*(CC|CXX|AS|LD|AR|OBJCOPY|CPP)\s+\S")
 ERROR_LINE = re.compile(r"(\berror\b|\bError\b|\*\*\*|undefined reference|No such file|: not found$|command not found)")
 LOG_LEVEL_LINE = re.compile(r"^\s*\[?\s*(INFO|DEBUG|WARN|WARNING|NOTICE)\b")  # kraft's chatter, not errors
@@ -83,7 +84,7 @@ def why_not_buildable(plan: BuildPlan, workdir: Path | None) -> str | None:
                 f"`flexui workdir init DIR --app {app.name} --remote URL|DIR` and open DIR/apps/{app.name}")
     if not (app / "Makefile").is_file():
         return f"{app} has no Makefile; it is not a buildable Unikraft app"
-    if not (app / ".config").is_file():
+    if not (app / DOT_CONFIG).is_file():
         return (f"{app} has no .config (the build would start the interactive menuconfig); "
                 "save the configuration first (flexui --apply PRESET, or s in the Kconfig screen)")
     return None

@@ -20,7 +20,7 @@ from flexui.model.files.problems import InputError, Problem
 from flexui.model.files.userdirs import data_dir
 from flexui.model.files.yamlsource import locate, parse, read_text
 from flexui.model.isolation.configuration import Origin
-from flexui.model.isolation.design import MECHANISMS
+from flexui.model.vocabulary import MECHANISMS
 
 SPEC_SUFFIX = ".yaml"
 

@@ -19,7 +19,6 @@ import kconfiglib
 from flexui.model.files.yamlsource import did_you_mean
 from flexui.model.isolation.configuration import (
     COUPLED_LIBRARIES,
-    DRIVER_LABELS,
     Hardening,
     IsolationConfig,
 )
@@ -30,6 +29,7 @@ from flexui.model.isolation.kraftyaml import (
     PRIVATE_STACKS,
     SHARED_STACKS,
 )
+from flexui.model.vocabulary import DRIVER_LABELS, MPK
 from kconfiglib import AND, BOOL, HEX, INT, OR, STRING, TRISTATE
 
 if TYPE_CHECKING:
@@ -45,7 +45,6 @@ HARDENING_FLAGS: dict[str, str] = {
 RUNTIME_SYMBOLS: dict[str, str] = {"ubsan": "LIBUBSAN", "kasan": "LIBKASAN",
                                    "stack-protector": "LIBUKSP"}
 TLSF_SYMBOL = "LIBTLSF"
-MAKE_VARS_FILE = "flexui.mk"  # in the app directory, next to kraft.yaml
 FLEXOS_SYMBOL = "LIBFLEXOS"
 
 _HOOK = re.compile(r"\$[({]([A-Za-z0-9_-]+_CFLAGS_EXTRA)[)}]")
@@ -108,7 +107,7 @@ def derive_assignments(iso: IsolationConfig,
         image.append(Assignment(FLEXOS_SYMBOL, "y", "FlexOS isolation"))
         if driver in DRIVER_SYMBOLS:
             image.append(Assignment(_bare(DRIVER_SYMBOLS[driver]), "y", f"{label} backend"))
-        if driver == "intel-pku":
+        if driver == MPK:
             if iso.shared_stacks:
                 image.append(Assignment(_bare(SHARED_STACKS), "y", "MPK gates with shared stacks"))
             else:

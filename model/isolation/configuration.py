@@ -11,19 +11,13 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field, replace
 
-DRIVERS: tuple[str, ...] = ("intel-pku", "vmept", "fcalls")
-
-DRIVER_LABELS: dict[str, str] = {
-    "intel-pku": "Intel MPK",
-    "vmept": "VM/EPT",
-    "fcalls": "function calls",
-}
+from flexui.model.vocabulary import DRIVERS, FCALLS, MPK, VMEPT
 
 # Protection keys: 16 in hardware, key 0 reserved for shared data.
 MAX_COMPARTMENTS: dict[str, int | None] = {
-    "intel-pku": 15,
-    "vmept": None,
-    "fcalls": None,
+    MPK: 15,
+    VMEPT: None,
+    FCALLS: None,
 }
 
 # Libraries that the FlexOS toolchain keeps in one compartment.
@@ -81,7 +75,7 @@ class Hardening:
 @dataclass
 class Compartment:
     name: str
-    driver: str = "intel-pku"
+    driver: str = MPK
     default: bool = False
     # Mechanism keys other than `driver` as written in kraft.yaml (e.g. noisolstack).
     options: dict = field(default_factory=dict)
@@ -120,7 +114,7 @@ class IsolationConfig:
         d = self.default_compartment
         if d is not None:
             return d.driver
-        return self.compartments[0].driver if self.compartments else "fcalls"
+        return self.compartments[0].driver if self.compartments else FCALLS
 
     @property
     def default_compartment(self) -> Compartment | None:
@@ -233,7 +227,7 @@ class IsolationConfig:
             raise ValueError(f"unknown driver {driver!r}; use one of {', '.join(DRIVERS)}")
         for c in self.compartments:
             c.driver = driver
-        if driver != "intel-pku":
+        if driver != MPK:
             self.shared_stacks = False
             self.dss = False
 

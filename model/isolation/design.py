@@ -11,25 +11,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flexui.model.isolation.configuration import COUPLED_LIBRARIES, IsolationConfig
+from flexui.model.vocabulary import (
+    FCALLS,
+    MECH_EPT,
+    MECH_FCALLS,
+    MECH_MPK_DSS,
+    MECH_MPK_PRIVATE,
+    MECH_MPK_SHARED,
+    MECHANISM_LABELS,
+    MECHANISMS,
+    MPK,
+    VMEPT,
+)
 
-# Mechanisms in the form the ordering uses. "mpk-private" and "mpk-dss" are
-# both above shared stacks and below EPT, and incomparable to each other.
-MECHANISMS: tuple[str, ...] = ("fcalls", "mpk-shared", "mpk-private", "mpk-dss", "ept")
-
+# "mpk-private" and "mpk-dss" are incomparable to each other.
 MECHANISM_LEVEL: dict[str, int] = {
-    "fcalls": 0,
-    "mpk-shared": 1,
-    "mpk-private": 2,
-    "mpk-dss": 2,
-    "ept": 3,
-}
-
-MECHANISM_LABELS: dict[str, str] = {
-    "fcalls": "function calls",
-    "mpk-shared": "Intel MPK, shared stacks",
-    "mpk-private": "Intel MPK, private stacks",
-    "mpk-dss": "Intel MPK, private stacks + DSS",
-    "ept": "VM/EPT",
+    MECH_FCALLS: 0,
+    MECH_MPK_SHARED: 1,
+    MECH_MPK_PRIVATE: 2,
+    MECH_MPK_DSS: 2,
+    MECH_EPT: 3,
 }
 
 Layout = frozenset[frozenset[str]]
@@ -56,13 +57,13 @@ def mechanism_stronger_or_equal(a: str, b: str) -> bool:
 
 def mechanism_of(iso: IsolationConfig) -> str:
     driver = iso.driver
-    if driver == "vmept":
-        return "ept"
-    if driver == "intel-pku":
+    if driver == VMEPT:
+        return MECH_EPT
+    if driver == MPK:
         if iso.shared_stacks:
-            return "mpk-shared"
-        return "mpk-dss" if iso.dss else "mpk-private"
-    return "fcalls"
+            return MECH_MPK_SHARED
+        return MECH_MPK_DSS if iso.dss else MECH_MPK_PRIVATE
+    return MECH_FCALLS
 
 
 def canonical_layout(groups) -> Layout:
@@ -139,12 +140,12 @@ def apply_point(iso: IsolationConfig, point: DesignPoint) -> None:
     """
     from flexui.model.isolation.configuration import Hardening
 
-    driver = {"ept": "vmept", "fcalls": "fcalls"}.get(point.mechanism, "intel-pku")
+    driver = {MECH_EPT: VMEPT, MECH_FCALLS: FCALLS}.get(point.mechanism, MPK)
     if not iso.compartments:
         iso.add_compartment()
     iso.set_driver(driver)
-    iso.set_shared_stacks(point.mechanism == "mpk-shared")
-    iso.dss = point.mechanism == "mpk-dss"
+    iso.set_shared_stacks(point.mechanism == MECH_MPK_SHARED)
+    iso.dss = point.mechanism == MECH_MPK_DSS
     default = iso.default_compartment or iso.compartments[0]
     current = {lib for lib in point.libraries if iso.compartment_of(lib) == default.name}
     groups = sorted(point.layout, key=lambda g: (-len(g & current), -len(g), sorted(g)))

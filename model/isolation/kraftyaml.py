@@ -25,19 +25,21 @@ from flexui.model.isolation.configuration import (
     Library,
     Origin,
 )
+from flexui.model.vocabulary import (
+    BACKEND_SYMBOLS,
+    DSS_SYMBOL,
+    PRIVATE_STACKS_SYMBOL,
+    SHARED_STACKS_SYMBOL,
+)
 from yaml.nodes import Node
 
 KCONFIG_ENTRY = re.compile(r"(CONFIG_[A-Za-z0-9_]+)=(.*)\Z", re.S)
 KCONFIG_NAME = re.compile(r"CONFIG_[A-Za-z0-9_]+\Z")
 
-DRIVER_SYMBOLS: dict[str, str] = {
-    "intel-pku": "CONFIG_LIBFLEXOS_INTELPKU",
-    "vmept": "CONFIG_LIBFLEXOS_VMEPT",
-    "fcalls": "CONFIG_LIBFLEXOS_NONE",
-}
-SHARED_STACKS = "CONFIG_LIBFLEXOS_GATE_INTELPKU_SHARED_STACKS"
-PRIVATE_STACKS = "CONFIG_LIBFLEXOS_GATE_INTELPKU_PRIVATE_STACKS"
-DSS = "CONFIG_LIBFLEXOS_ENABLE_DSS"
+DRIVER_SYMBOLS: dict[str, str] = {driver: f"CONFIG_{sym}" for driver, sym in BACKEND_SYMBOLS.items()}
+SHARED_STACKS = f"CONFIG_{SHARED_STACKS_SYMBOL}"
+PRIVATE_STACKS = f"CONFIG_{PRIVATE_STACKS_SYMBOL}"
+DSS = f"CONFIG_{DSS_SYMBOL}"
 HEAP_SIZE = "CONFIG_LIBFLEXOS_COMP_HEAP_SIZE"
 
 # Top-level keys after which new `compartments` / `libraries` blocks go.

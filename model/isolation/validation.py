@@ -15,14 +15,13 @@ from flexui.model.files.problems import Problem
 from flexui.model.files.yamlsource import did_you_mean
 from flexui.model.isolation.configuration import (
     COUPLED_LIBRARIES,
-    DRIVER_LABELS,
-    DRIVERS,
     MAX_COMPARTMENTS,
     Compartment,
     IsolationConfig,
     Library,
     Origin,
 )
+from flexui.model.vocabulary import DRIVER_LABELS, DRIVERS, MPK
 
 if TYPE_CHECKING:
     from flexui.model.kconfig.tree import LibraryInfo
@@ -176,12 +175,12 @@ def _mechanism_problems(iso: IsolationConfig, kconfig: Mapping[str, str]) -> lis
         problems.append(Problem(
             "DSS (Data Shadow Stacks) needs private stacks; turn off shared stacks or turn off DSS",
             subject="dss", origin=iso.origin))
-    if image in DRIVERS and image != "intel-pku" and (iso.dss or iso.shared_stacks):
+    if image in DRIVERS and image != MPK and (iso.dss or iso.shared_stacks):
         what = " and ".join(w for w, on in (("shared stacks", iso.shared_stacks), ("DSS", iso.dss)) if on)
         problems.append(Problem(
             f"{what} only apply to intel-pku and are ignored with {image}; turn them off",
             subject="stacks", origin=iso.origin, severity="warning"))
-    if image == "intel-pku" and "tlsf" not in iso.libraries and _kconfig_value(kconfig, "LIBTLSF") != "y":
+    if image == MPK and "tlsf" not in iso.libraries and _kconfig_value(kconfig, "LIBTLSF") != "y":
         problems.append(Problem(
             "Intel MPK needs the TLSF allocator; add `tlsf: {kconfig: [CONFIG_LIBTLSF=y]}` under "
             "`libraries` (or set CONFIG_LIBTLSF=y)", subject="tlsf", origin=iso.origin))

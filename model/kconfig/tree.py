@@ -26,6 +26,7 @@ from flexui.model.files.textfile import read_user_text
 from flexui.model.files.userdirs import cache_dir
 from flexui.model.isolation.configuration import Origin
 from flexui.model.kconfig.uk_configure import LIST_VARIABLES
+from flexui.model.vocabulary import DOT_CONFIG, KRAFT_YAML
 
 _ADDLIB = re.compile(r"addlib(?:_s)?\s*,\s*(lib[\w-]+)\s*(?:,\s*\$\(CONFIG_(\w+)\))?")
 _CONFIG_DECL = re.compile(r"^\s*(?:menu)?config\s+(LIB\w+)", re.M)
@@ -94,7 +95,7 @@ class Workdir:
         if self.apps is None or not self.apps.is_dir():
             return []
         return sorted(p for p in self.apps.iterdir() if p.is_dir() and (
-            (p / "kraft.yaml").is_file() or (p / "Makefile").is_file()))
+            (p / KRAFT_YAML).is_file() or (p / "Makefile").is_file()))
 
 
 def app_library_names(app_dir: Path, kraft_data: object = None) -> list[str] | None:
@@ -105,8 +106,8 @@ def app_library_names(app_dir: Path, kraft_data: object = None) -> list[str] | N
     document when the caller has it (read from `app_dir` otherwise).
     """
     app_dir = Path(app_dir)
-    if kraft_data is None and (app_dir / "kraft.yaml").is_file():
-        kraft_data = _read_yaml(app_dir / "kraft.yaml")
+    if kraft_data is None and (app_dir / KRAFT_YAML).is_file():
+        kraft_data = _read_yaml(app_dir / KRAFT_YAML)
     libs = kraft_data.get("libraries") if isinstance(kraft_data, dict) else None
     if isinstance(libs, dict):
         return [str(name) for name, entry in libs.items()
@@ -212,14 +213,14 @@ def kconfig_env(wd: Workdir, app_dir: Path, build_dir: Path,
     return {
         "CC": os.environ.get("CC") or shutil.which("gcc") or shutil.which("cc") or "gcc",
         "CONFIG_": "CONFIG_",
-        "KCONFIG_CONFIG": str(app / ".config"),
+        "KCONFIG_CONFIG": str(app / DOT_CONFIG),
         "KCONFIG_AUTOCONFIG": str(kconfig_dir / "auto.conf"),
         "KCONFIG_AUTOHEADER": str(build_dir / "include" / "uk" / "_config.h"),
         "KCONFIG_TRISTATE": str(kconfig_dir / "tristate.config"),
         "BUILD_DIR": str(build_dir),
         "UK_BASE": str(base),
         "UK_APP": str(app),
-        "UK_CONFIG": str(app / ".config"),
+        "UK_CONFIG": str(app / DOT_CONFIG),
         "UK_FULLVERSION": fullversion,
         "UK_CODENAME": codename,
         "UK_ARCH": "x86_64",
@@ -310,7 +311,7 @@ def load_kconfig(wd: Workdir, app_dir: Path, *, build_dir: Path | None = None,
             raise TreeError(str(_problem(str(e), str(top)))) from None
         except OSError as e:
             raise TreeError(f"{e.filename or top}: {e.strerror}; check the tree is complete") from None
-        config_path = app_dir / ".config"
+        config_path = app_dir / DOT_CONFIG
         problems = [_problem(w, str(top), "warning") for w in kconf.warnings]
         if read_config and (config_path.exists() or config_path.is_symlink()):
             kconf.warnings.clear()

@@ -23,6 +23,7 @@ from flexui.model.files.problems import InputError, Origin, Problem
 from flexui.model.files.textfile import read_user_text
 from flexui.model.isolation.design import DesignPoint, canonical_layout
 from flexui.model.perf.benchdata import BenchFile, Measurement, Provenance
+from flexui.model.vocabulary import MECH_EPT, MECH_FCALLS, MECH_MPK_DSS, MECH_MPK_SHARED
 
 PAPER = "FlexOS: Towards Flexible OS Isolation (ASPLOS'22)"
 SCHEDULER = ("uksched", "ukschedcoop")
@@ -49,24 +50,24 @@ FIG6 = {
 # for iPerf; the EPT images have no TLSF (their .config uses bbuddy).
 IPERF_IMAGES = {
     "flexos-nompk": DesignPoint(canonical_layout([("iperf", "lwip", "newlib", "tlsf")]), frozenset(),
-                                "fcalls"),
+                                MECH_FCALLS),
     "flexos-mpk2-isolstack": DesignPoint(canonical_layout([("lwip", "newlib", "tlsf"), ("iperf",)]),
-                                         frozenset(), "mpk-dss"),
+                                         frozenset(), MECH_MPK_DSS),
     "flexos-mpk2-noisolstack": DesignPoint(canonical_layout([("lwip", "newlib", "tlsf"), ("iperf",)]),
-                                           frozenset(), "mpk-shared"),
-    "flexos-ept2": DesignPoint(canonical_layout([("lwip", "newlib"), ("iperf",)]), frozenset(), "ept"),
+                                           frozenset(), MECH_MPK_SHARED),
+    "flexos-ept2": DesignPoint(canonical_layout([("lwip", "newlib"), ("iperf",)]), frozenset(), MECH_EPT),
 }
 IPERF_PLATEAU = 4096  # receive buffers from here on: the throughput has levelled off
 
 SQLITE_APP = ("sqlite", "newlib", "pthread-embedded")
 SQLITE_BARS = {
-    4: DesignPoint(canonical_layout([SQLITE_APP + ("tlsf",)]), frozenset(), "fcalls"),
+    4: DesignPoint(canonical_layout([SQLITE_APP + ("tlsf",)]), frozenset(), MECH_FCALLS),
     5: DesignPoint(canonical_layout([SQLITE_APP + ("tlsf",), ("vfscore", "ramfs", "cpio"), ("uktime",)]),
-                   frozenset(), "mpk-dss"),
-    6: DesignPoint(canonical_layout([SQLITE_APP, ("vfscore", "ramfs")]), frozenset(), "ept"),
+                   frozenset(), MECH_MPK_DSS),
+    6: DesignPoint(canonical_layout([SQLITE_APP, ("vfscore", "ramfs")]), frozenset(), MECH_EPT),
 }
 
-GATE_NAMES = {"function": "fcalls", "MPK-light": "mpk-shared", "MPK-dss": "mpk-dss", "EPT": "ept",
+GATE_NAMES = {"function": MECH_FCALLS, "MPK-light": MECH_MPK_SHARED, "MPK-dss": MECH_MPK_DSS, "EPT": MECH_EPT,
               "syscall": "linux-syscall", "-nokpti": "linux-syscall-nokpti"}
 
 
@@ -114,7 +115,7 @@ def fig6_point(row: dict[str, str], path: Path, line: int) -> DesignPoint:
         groups[comp].update(names)
         if row.get(f"{column}_SFI") == "y":
             hardened.update(names)
-    return DesignPoint(canonical_layout(groups.values()), frozenset(hardened), "mpk-dss")
+    return DesignPoint(canonical_layout(groups.values()), frozenset(hardened), MECH_MPK_DSS)
 
 
 def plotted_by_the_paper(row: dict[str, str]) -> bool:

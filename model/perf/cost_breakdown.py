@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flexui.model.isolation.design import MECHANISM_LABELS, DesignPoint
+from flexui.model.isolation.design import DesignPoint
 from flexui.model.perf.estimator import FittedModel, project
+from flexui.model.vocabulary import MECHANISM_LABELS
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,17 @@ from dataclasses import dataclass, field
 
 from flexui.model.isolation.design import DesignPoint, canonical_layout, library_units
 from flexui.model.perf.benchdata import BenchDB, Measurement
+from flexui.model.vocabulary import (
+    MECH_EPT,
+    MECH_FCALLS,
+    MECH_MPK_DSS,
+    MECH_MPK_PRIVATE,
+    MECH_MPK_SHARED,
+)
 
 # Gate cycles when the data has no table (Fig. 11); mpk-private uses the DSS
 # figure: the gate is the same, only stack-variable sharing differs.
-DEFAULT_GATES = {"fcalls": 2.0, "mpk-shared": 62.0, "mpk-dss": 108.0, "mpk-private": 108.0, "ept": 462.0}
+DEFAULT_GATES = {MECH_FCALLS: 2.0, MECH_MPK_SHARED: 62.0, MECH_MPK_DSS: 108.0, MECH_MPK_PRIVATE: 108.0, MECH_EPT: 462.0}
 RIDGE = 1e-6
 BAND_QUANTILE = 0.9
 

@@ -9,13 +9,26 @@ from __future__ import annotations
 
 from flexui.model.perf.benchdata import BenchDB
 from flexui.model.perf.estimator import units
+from flexui.model.vocabulary import (
+    BACKEND_SYMBOLS,
+    DSS_SYMBOL,
+    FCALLS,
+    MECH_EPT,
+    MECH_FCALLS,
+    MECH_MPK_DSS,
+    MECH_MPK_SHARED,
+    MPK,
+    PRIVATE_STACKS_SYMBOL,
+    SHARED_STACKS_SYMBOL,
+    VMEPT,
+)
 
 GATE_SYMBOLS = {
-    "LIBFLEXOS_NONE": "fcalls",
-    "LIBFLEXOS_INTELPKU": "mpk-dss",
-    "LIBFLEXOS_VMEPT": "ept",
-    "LIBFLEXOS_GATE_INTELPKU_PRIVATE_STACKS": "mpk-dss",
-    "LIBFLEXOS_GATE_INTELPKU_SHARED_STACKS": "mpk-shared",
+    BACKEND_SYMBOLS[FCALLS]: MECH_FCALLS,
+    BACKEND_SYMBOLS[MPK]: MECH_MPK_DSS,
+    BACKEND_SYMBOLS[VMEPT]: MECH_EPT,
+    PRIVATE_STACKS_SYMBOL: MECH_MPK_DSS,
+    SHARED_STACKS_SYMBOL: MECH_MPK_SHARED,
 }
 HARDENING_SYMBOLS = ("LIBUBSAN", "LIBKASAN", "LIBUKSP")
 
@@ -25,7 +38,7 @@ def symbol_costs(db: BenchDB) -> dict[str, str]:
     out = {sym: f"{gates[m]:g} cycles/crossing, Fig. 11" for sym, m in GATE_SYMBOLS.items() if m in gates}
     stacks = db.tables.get("stack_sharing_cycles", {})
     if "dss" in stacks and "heap" in stacks:
-        out["LIBFLEXOS_ENABLE_DSS"] = (f"shared stack variable {stacks['dss']['1']:g} cycles "
+        out[DSS_SYMBOL] = (f"shared stack variable {stacks['dss']['1']:g} cycles "
                                        f"vs {stacks['heap']['1']:g} on the heap, Fig. 11")
     slowdowns = single_hardening_slowdowns(db, "redis", "GET")
     if slowdowns:

@@ -28,6 +28,7 @@ from flexui.model.isolation.validation import validate
 from flexui.model.kconfig import state as ks
 from flexui.model.kconfig.kraft_configure import kraft_defconfig
 from flexui.model.presets.preset import Preset, preset_problems
+from flexui.model.vocabulary import KRAFT_YAML
 
 if TYPE_CHECKING:
     from flexui.model.kconfig.tree import LibraryInfo, Workdir
@@ -68,7 +69,7 @@ class PresetKconfig:
 
 def new_app_kraft(app_dir: Path, name: str | None = None) -> KraftFile:
     """The kraft.yaml flexui starts from for an app that has none."""
-    return KraftFile(Path(app_dir) / "kraft.yaml",
+    return KraftFile(Path(app_dir) / KRAFT_YAML,
                      {"specification": "0.6", "name": name or Path(app_dir).name})
 
 

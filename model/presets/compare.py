@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flexui.model.isolation.configuration import DRIVER_LABELS, IsolationConfig
-from flexui.model.isolation.design import MECHANISM_LABELS, mechanism_of
+from flexui.model.isolation.configuration import IsolationConfig
+from flexui.model.isolation.design import mechanism_of
 from flexui.model.presets.preset import Preset
+from flexui.model.vocabulary import DRIVER_LABELS, MECHANISM_LABELS
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ from flexui.model.isolation.kraftyaml import (
     kconfig_problems,
 )
 from flexui.model.isolation.validation import validate
+from flexui.model.vocabulary import MPK
 from yaml.nodes import Node
 
 if TYPE_CHECKING:
@@ -220,7 +221,7 @@ class _Reader:
                 self.bad(f"`{key}:` is missing under `isolation`; add it", "isolation", key=True)
         iso = IsolationConfig(origin=self.at("isolation", "mechanism") if "mechanism" in section
                               else self.at("isolation", key=True))
-        driver = "intel-pku"
+        driver = MPK
         mech = section.get("mechanism")
         if "mechanism" in section and self.mapping(
                 mech, "`mechanism`", "isolation", "mechanism",
@@ -358,7 +359,7 @@ def preset_problems(preset: Preset, available: Mapping[str, "LibraryInfo"] | Non
 def isolation_section(iso: IsolationConfig, *, explicit: bool = False) -> dict:
     """A preset's `isolation:` as plain data; `explicit` also writes `harden: false` (for scripts)."""
     mech: dict = {"driver": iso.driver}
-    if iso.driver == "intel-pku" or iso.shared_stacks or iso.dss:
+    if iso.driver == MPK or iso.shared_stacks or iso.dss:
         mech["stacks"] = "shared" if iso.shared_stacks else "private"
         mech["dss"] = iso.dss
     if iso.heap_size is not None:

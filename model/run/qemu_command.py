@@ -18,6 +18,7 @@ from pathlib import Path
 
 from flexui.model.isolation.configuration import Origin
 from flexui.model.isolation.design import DesignPoint
+from flexui.model.vocabulary import MECH_EPT, MECH_FCALLS, RUN_FILE
 
 DEBUG_EXIT = ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
 # FlexOS VM/EPT images run on FlexOS's patched QEMU, whose `myshmem` device maps
@@ -52,7 +53,7 @@ class RunSpec:
     """What to boot and how; `accel` "auto" means KVM when usable, with TCG as the fallback."""
 
     image: Path
-    mechanism: str = "fcalls"  # DesignPoint mechanism: fcalls, mpk-*, ept
+    mechanism: str = MECH_FCALLS  # DesignPoint mechanism: fcalls, mpk-*, ept
     accel: str = "auto"  # auto | kvm | tcg
     memory_mb: int = 1024  # what the FlexOS evaluation gave its guests
     initrd: Path | None = None
@@ -89,7 +90,7 @@ def app_images(app_dir: Path) -> tuple[Path | None, list[Path]]:
     return (comps[0] if comps else None), comps
 
 
-RUN_FILE = "flexui-run.yaml"  # in the app dir: qemu_args (networking, -initrd ...) and expected crash lines
+RUN_FILE = RUN_FILE  # in the app dir: qemu_args (networking, -initrd ...) and expected crash lines
 
 
 def app_run_settings(app_dir: Path) -> tuple[list[str], list[str]]:
@@ -165,7 +166,7 @@ def build_launches(spec: RunSpec, host: Host, accel: str | None = None) -> list[
     notes: list[str] = []
     if accel is None:
         accel, notes = choose_accel(spec, host)
-    images = spec.compartment_images if spec.mechanism == "ept" and spec.compartment_images else [spec.image]
+    images = spec.compartment_images if spec.mechanism == MECH_EPT and spec.compartment_images else [spec.image]
     shared = shared_memory_devices(images) if len(images) > 1 else []
     qemu = spec.qemu or host.qemu
     if shared and spec.qemu is None:

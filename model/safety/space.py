@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from flexui.model.isolation.configuration import COUPLED_LIBRARIES
 from flexui.model.isolation.design import (
     MECHANISM_LEVEL,
-    MECHANISMS,
     DesignPoint,
     Layout,
     canonical_layout,
@@ -21,6 +20,7 @@ from flexui.model.isolation.design import (
     refines,
 )
 from flexui.model.safety.order import splits
+from flexui.model.vocabulary import MECHANISMS
 
 MAX_LAYOUTS = 120_000  # Bell(10): ten units; eleven (678,570 layouts) take minutes and gigabytes
 

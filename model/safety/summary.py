@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flexui.model.isolation.configuration import COUPLED_LIBRARIES
-from flexui.model.isolation.design import MECHANISM_LABELS, DesignPoint
+from flexui.model.isolation.design import DesignPoint
 from flexui.model.perf.benchdata import BenchDB
 from flexui.model.perf.estimator import Estimate, Estimator, project
 from flexui.model.safety.order import count_relations, safer_steps
+from flexui.model.vocabulary import MECHANISM_LABELS
 
 # The metric each app's summary uses (the paper's headline numbers).
 HEADLINE = {"redis": "GET", "nginx": "REQ", "iperf": "throughput", "sqlite": "time"}

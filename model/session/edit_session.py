@@ -50,12 +50,18 @@ from flexui.model.presets.apply import (
 )
 from flexui.model.presets.preset import Preset
 from flexui.model.session.history import History
+from flexui.model.vocabulary import (
+    BACKEND_SYMBOLS,
+    DSS_SYMBOL,
+    KRAFT_YAML,
+    MAKE_VARS_FILE,
+    MPK,
+    SHARED_STACKS_SYMBOL,
+)
 
 T = TypeVar("T")
 
-BACKEND_SYMBOLS = {"LIBFLEXOS_INTELPKU": "intel-pku", "LIBFLEXOS_VMEPT": "vmept",
-                   "LIBFLEXOS_NONE": "fcalls"}
-MAKE_VARS_FILE = "flexui.mk"
+DRIVER_OF_BACKEND = {sym: driver for driver, sym in BACKEND_SYMBOLS.items()}
 
 
 @dataclass(frozen=True)
@@ -107,7 +113,7 @@ class Session:
              build_dir: Path | None = None) -> "Session":
         """Open an app: its kraft.yaml (if any) and its .config (if any)."""
         wd = workdir or locate()
-        kraft_path = Path(app_dir) / "kraft.yaml"
+        kraft_path = Path(app_dir) / KRAFT_YAML
         kraft = load_kraft(kraft_path) if kraft_path.exists() else None
         loaded = load_kconfig(wd, Path(app_dir), build_dir=build_dir,
                               libraries=app_library_names(Path(app_dir),
@@ -282,13 +288,13 @@ class Session:
         notes: list[str] = []
 
         def edit(iso: IsolationConfig) -> None:
-            if iso.driver == "intel-pku" and driver != "intel-pku":
+            if iso.driver == MPK and driver != MPK:
                 self._mpk_gates = (iso.shared_stacks, iso.dss)
                 if iso.dss or iso.shared_stacks:
                     notes.append(f"{'DSS' if iso.dss else 'shared stacks'} off: only Intel MPK has "
                                  "them (kept for when MPK comes back)")
             iso.set_driver(driver)
-            if driver == "intel-pku" and self._mpk_gates is not None:
+            if driver == MPK and self._mpk_gates is not None:
                 iso.shared_stacks, iso.dss = self._mpk_gates
                 if iso.dss or iso.shared_stacks:
                     notes.append(f"{'DSS' if iso.dss else 'shared stacks'} back on, as it was with MPK")
@@ -322,7 +328,7 @@ class Session:
         """
         available = self.workdir.libraries()
         source = self.kraft or new_app_kraft(self.app_dir, self.app_name)
-        layout = plan_layout(preset, source, self.app_dir / "kraft.yaml", available)
+        layout = plan_layout(preset, source, self.app_dir / KRAFT_YAML, available)
         problems = list(layout.problems)
         notes: list[str] = []
 
@@ -415,7 +421,7 @@ class Session:
         """The text of every file `save` would write."""
         files = {self.loaded.config_path: config_text(self.kconf)}
         if self.kraft is not None or self.iso.compartments:
-            kraft = self.kraft or KraftFile(self.app_dir / "kraft.yaml", {
+            kraft = self.kraft or KraftFile(self.app_dir / KRAFT_YAML, {
                 "specification": "0.6", "name": self.app_dir.name})
             files[kraft.path] = kraft.with_isolation(self.iso, since=self._kraft_basis).dump()
         files[self.app_dir / MAKE_VARS_FILE] = make_vars_text(
@@ -426,8 +432,8 @@ class Session:
         """Write .config, kraft.yaml and the make variables; return what changed."""
         files = self.pending_files()
         written = write_all_atomic(files, keep_old={self.loaded.config_path,
-                                                    self.app_dir / "kraft.yaml"})
-        kraft_path = self.app_dir / "kraft.yaml"
+                                                    self.app_dir / KRAFT_YAML})
+        kraft_path = self.app_dir / KRAFT_YAML
         if kraft_path in files:
             self.kraft = load_kraft(kraft_path)
         self._mark_saved()
@@ -516,14 +522,14 @@ class Session:
         if flexos is None or flexos.tri_value == 0 or not self.iso.compartments:
             return []
         notes = []
-        for name, driver in BACKEND_SYMBOLS.items():
+        for name, driver in DRIVER_OF_BACKEND.items():
             sym = syms.get(name)
             if sym is not None and sym.tri_value == 2 and self.iso.driver != driver:
                 self.iso.set_driver(driver)
                 notes.append(f"mechanism {driver}: CONFIG_{name} is on")
-        if self.iso.driver == "intel-pku":
-            shared = syms.get("LIBFLEXOS_GATE_INTELPKU_SHARED_STACKS")
-            dss = syms.get("LIBFLEXOS_ENABLE_DSS")
+        if self.iso.driver == MPK:
+            shared = syms.get(SHARED_STACKS_SYMBOL)
+            dss = syms.get(DSS_SYMBOL)
             self.iso.shared_stacks = bool(shared is not None and shared.tri_value == 2)
             self.iso.dss = bool(dss is not None and dss.tri_value == 2)
         if before_values is None:

@@ -15,9 +15,10 @@ from pathlib import Path
 from flexui.model.files.userdirs import data_dir
 from flexui.model.kconfig.tree import TreeError, Workdir, locate
 from flexui.model.session.recent import Recent
+from flexui.model.vocabulary import DOT_CONFIG, KRAFT_YAML, MAKE_VARS_FILE, OLD_SUFFIX
 
 SAMPLE_APP = "redis"
-_NOT_COPIED = shutil.ignore_patterns(".config", ".config.old", "build", "flexui.mk", "*.old")
+_NOT_COPIED = shutil.ignore_patterns(DOT_CONFIG, "build", MAKE_VARS_FILE, f"*{OLD_SUFFIX}")
 
 
 class StartupError(Exception):
@@ -75,7 +76,7 @@ def _resolve(request: OpenRequest, recent: Recent, cwd: Path) -> OpenTarget:
         if not app.is_dir():
             raise StartupError(f"{app}: no such directory; for a new app create it first "
                                f"(mkdir -p {shlex.quote(str(app))}), else pass --app a directory holding kraft.yaml")
-    in_cwd = app is None and (cwd / "kraft.yaml").is_file()
+    in_cwd = app is None and (cwd / KRAFT_YAML).is_file()
     workdir = _workdir(request, recent, cwd if in_cwd else app)
     if app is not None:
         return OpenTarget(workdir, app.resolve(), "as asked")

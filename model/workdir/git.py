@@ -30,8 +30,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import git
-import yaml
 from flexui.model.files.problems import UserError
+from flexui.model.vocabulary import (
+    DOT_CONFIG,
+    KRAFT_YAML,
+    MAKE_VARS_FILE,
+    OLD_SUFFIX,
+    RUN_FILE,
+)
 
 PINS_FILE = Path(__file__).with_name("pins.yaml")
 DEFAULT_REMOTE = "https://github.com/project-flexos"
@@ -58,7 +64,6 @@ class Pins:
     def load(cls, path: Path = PINS_FILE) -> "Pins":
         from flexui.model.files.problems import InputError, Problem
         from flexui.model.files.yamlsource import locate, parse, read_text
-        from flexui.model.isolation.configuration import Origin
 
         root, data = parse(read_text(Path(path)), str(path))
         refs = data.get("refs") if isinstance(data, dict) else None
@@ -168,8 +173,8 @@ def _git_reason(e: git.GitCommandError) -> str:
     return text.split("fatal:")[-1].strip().strip("'") or "git failed"
 
 
-CONFIGURATION = frozenset({"kraft.yaml", ".config", "flexui.mk", "kraft.yaml.old", ".config.old", "flexui.mk.old",
-                           "flexui-run.yaml"})
+CONFIGURATION = frozenset({name + suffix for name in (KRAFT_YAML, DOT_CONFIG, MAKE_VARS_FILE)
+                           for suffix in ("", OLD_SUFFIX)} | {RUN_FILE})
 BUILD_OUTPUT = "build/"
 
 

@@ -24,6 +24,7 @@ from flexui.model.build.runner import (
 )
 from flexui.model.build.sources import app_archives, explain_missing, place_archives
 from flexui.model.files.atomic import write_atomic
+from flexui.model.vocabulary import KRAFT_YAML
 from flexui.model.workdir.git import (
     REWRITING_FILE,
     Rewriting,
@@ -68,7 +69,7 @@ def without_rewriting(sources: dict, rewritten: Rewriting) -> dict:
 def layout_of(app_dir: Path) -> str:
     """The isolation layout of kraft.yaml (compartments, and which library is in which) as a short digest."""
     try:
-        data = yaml.safe_load((app_dir / "kraft.yaml").read_text(encoding="utf-8")) or {}
+        data = yaml.safe_load((app_dir / KRAFT_YAML).read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError, UnicodeDecodeError):
         return ""
     if not isinstance(data, dict):
@@ -157,7 +158,7 @@ def build_in_workdir(plan: BuildPlan, on_output: Callable[[str], None] = lambda 
 
 def _libraries(app_dir: Path) -> list[str]:
     try:
-        data = yaml.safe_load((app_dir / "kraft.yaml").read_text(encoding="utf-8")) or {}
+        data = yaml.safe_load((app_dir / KRAFT_YAML).read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError, UnicodeDecodeError):
         return []
     libs = data.get("libraries") if isinstance(data, dict) else None
