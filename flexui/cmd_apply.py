@@ -2,9 +2,10 @@
 
 Everything is decided before anything is written: the preset and the app's
 kraft.yaml are loaded and checked, the Kconfig tree is loaded and every value
-applied through kconfiglib, and the three files (kraft.yaml, .config,
-flexui.mk) are rendered. Any problem stops there with exit code 2 and leaves
-the app as it was; otherwise the three files are replaced as one journaled
+applied through kconfiglib, and the files (kraft.yaml, .config, flexui.mk,
+and flexui-build.yaml for a preset's make variables and environment) are
+rendered. Any problem stops there with exit code 2 and leaves
+the app as it was; otherwise the files are replaced as one journaled
 set (see model/atomic: a kill leaves the set old, new, or completed by the
 next run, never a torn file).
 """
@@ -20,6 +21,7 @@ from pathlib import Path
 from yaml.nodes import Node
 
 from flexui.cli import EXIT_OK
+from flexui.model.build.settings import settings_files
 from flexui.model.files.atomic import JOURNAL, recover, write_all_atomic
 from flexui.model.files.problems import InputError, Problem
 from flexui.model.files.userdirs import user_presets_dir
@@ -113,6 +115,7 @@ def plan_preset(preset: Preset, *, app: Path | None = None, tree: Path | None = 
         kraft.path: kraft.dump(),
         loaded.config_path: config_text(loaded.kconf),
         app_dir / MAKE_VARS_FILE: make_vars_text(make_variables(iso, available)),
+        **settings_files(preset.build, app_dir),
     }
     return ApplyPlan(preset=preset, app_dir=app_dir, started_from=source.path, iso=iso, files=files,
                      kept_old=frozenset({kraft.path, loaded.config_path}),
@@ -212,6 +215,8 @@ def summary(plan: ApplyPlan, written: list[Path]) -> str:
         default = " (default)" if comp.default else ""
         lines.append(f"  {comp.name}{default}: {', '.join(members) or '-'}")
     lines.append(f"  hardened: {', '.join(hardened) or 'none'}")
+    if plan.preset.build:
+        lines.append(f"  build: {plan.preset.build.describe()}")
     if plan.dropped:
         lines.append(f"  {describe_dropped(plan.dropped)}")
     names = [p.name for p in written]

@@ -43,4 +43,5 @@ KRAFT_YAML = "kraft.yaml"
 DOT_CONFIG = ".config"
 MAKE_VARS_FILE = "flexui.mk"
 RUN_FILE = "flexui-run.yaml"
+BUILD_FILE = "flexui-build.yaml"  # a preset's make variables and environment for the build
 OLD_SUFFIX = ".old"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 
-from flexui.model.build.built_image import built_configuration, session_differs
+from flexui.model.build.built_image import built_configuration, built_settings, session_differs
 from flexui.model.build.prereqs import check_build
 from flexui.model.build.runner import (
     BuildPlan,
@@ -75,15 +75,23 @@ class BuildRunScreen(SessionScreen):
         """The image that exists, and whether the session is something else."""
         image, _ = app_images(self.session.app_dir)
         if image is None:
-            return self._cannot_build(self._plan()) or "no image yet: press b to build"
+            return self._cannot_build(self._plan()) or f"no image yet: press b to build{self._settings_text()}"
         differs = self.image_differs()
         note = f" · the session differs from this image ({differs}): b builds the session" \
             if differs else ""
-        return f"image: {image}{note}"
+        return f"image: {image}{note}{self._settings_text()}"
+
+    def _settings_text(self) -> str:
+        """The preset's make variables and environment the build passes, when there are any."""
+        settings = self.session.build
+        return f" · build with {settings.describe()}" if settings else ""
 
     def image_differs(self) -> str | None:
         """What the session changes against the built image (unsaved edits count)."""
         differs = session_differs(built_configuration(self.session.app_dir), self.session.iso)
+        built = built_settings(self.session.app_dir)
+        if built is not None and built != self.session.build:
+            differs = ", ".join(filter(None, [differs, "make variables or environment"]))
         if differs is None and self.session.dirty:
             return "unsaved changes"
         return differs
@@ -154,6 +162,8 @@ class BuildRunScreen(SessionScreen):
         bar.display = True
         bar.update(total=len(plan.steps), progress=0)
         self._log(f"── build of {self.session.app_name} ──")
+        if plan.settings:
+            self._log(f"[flexui] the preset's build settings: {plan.settings.describe()}")
         self._status("building… c cancels")
 
         def progress(p: Progress) -> None:

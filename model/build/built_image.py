@@ -2,7 +2,8 @@
 
 The image is built from the saved files, not from an open session: flexui's
 build record (build/flexui-build.json) keeps the kraft.yaml the build read,
-and without a record the saved kraft.yaml is the best witness. Run uses this,
+and without a record the saved kraft.yaml is the best witness. The record
+also keeps the make variables and environment of the preset's `build:`. Run uses this,
 and the Build/Run screen compares it with the session to say when they differ.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from flexui.model.build.settings import BuildSettings
 from flexui.model.files.problems import InputError
 from flexui.model.isolation.configuration import IsolationConfig
 from flexui.model.isolation.design import DesignPoint
@@ -33,6 +35,16 @@ def built_configuration(app_dir: Path) -> IsolationConfig:
         return load_kraft(kraft).isolation() if kraft.is_file() else IsolationConfig()
     except InputError:
         return IsolationConfig()
+
+
+def built_settings(app_dir: Path) -> BuildSettings | None:
+    """The make variables and environment the image was built with (None: no record says)."""
+    try:
+        record = json.loads((Path(app_dir) / RECORD).read_text(encoding="utf-8"))
+        settings = record["build_settings"]
+        return BuildSettings(dict(settings["make"]), dict(settings["env"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def session_differs(image: IsolationConfig, session: IsolationConfig) -> str | None:

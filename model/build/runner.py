@@ -5,7 +5,9 @@ from the image files the build must produce, not from exit codes. A build
 whose inputs (.config, kraft.yaml, the hardening make variables, the
 environment flexui sets, the commits and uncommitted changes of every
 repository) match the last successful one is reported up to date and not run
-again. Unikraft rewrites `.config` during the build, so the record keeps the
+again. A preset's make variables and environment (flexui-build.yaml) reach
+every step: `VAR=value` arguments of make, MAKEFLAGS for kraft and other
+commands, which run make themselves. Unikraft rewrites `.config` during the build, so the record keeps the
 fingerprint of the inputs both before and after it.
 """
 
@@ -22,13 +24,21 @@ from pathlib import Path
 from typing import Callable
 
 from flexui.model.build.process_group import Group
+from flexui.model.build.settings import (
+    BuildSettings,
+    conflicts,
+    load_build_settings,
+    makeflags,
+)
 from flexui.model.files.atomic import open_for_write, write_atomic
+from flexui.model.files.problems import InputError
 from flexui.model.isolation.apply import parse_make_vars
-from flexui.model.vocabulary import DOT_CONFIG, KRAFT_YAML, MAKE_VARS_FILE
+from flexui.model.isolation.configuration import Origin
+from flexui.model.vocabulary import BUILD_FILE, DOT_CONFIG, KRAFT_YAML, MAKE_VARS_FILE
 
 LOG_FILE = "flexui-build.log"
 RECORD_FILE = "flexui-build.json"
-INPUTS = (DOT_CONFIG, KRAFT_YAML, MAKE_VARS_FILE)
+INPUTS = (DOT_CONFIG, KRAFT_YAML, MAKE_VARS_FILE, BUILD_FILE)
 COMPILE_LINE = re.compile(r"^\s*(CC|CXX|AS|LD|AR|OBJCOPY|CPP)\s+\S")
 ERROR_LINE = re.compile(r"(\berror\b|\bError\b|\*\*\*|undefined reference|No such file|: not found$|command not found)")
 LOG_LEVEL_LINE = re.compile(r"^\s*\[?\s*(INFO|DEBUG|WARN|WARNING|NOTICE)\b")  # kraft's chatter, not errors
@@ -49,6 +59,7 @@ PLAIN_STEPS = (("build", ["make"]),)
 class BuildStep:
     name: str
     argv: list[str]
+    env: dict[str, str] = field(default_factory=dict)  # this step's own (MAKEFLAGS of a command that runs make)
 
 
 @dataclass
@@ -58,6 +69,8 @@ class BuildPlan:
     images: list[Path]
     env: dict[str, str] = field(default_factory=dict)  # what flexui adds to the environment
     flexos: bool = True  # the FlexOS sequence (not the user's own commands)
+    settings: BuildSettings = field(default_factory=BuildSettings)  # the app's flexui-build.yaml
+    problem: str | None = None  # why flexui-build.yaml cannot be used
 
     @property
     def build_dir(self) -> Path:
@@ -76,6 +89,8 @@ def build_env(app_dir: Path, workdir: Path | None, extra: dict[str, str] | None 
 
 def why_not_buildable(plan: BuildPlan, workdir: Path | None) -> str | None:
     """Why the FlexOS sequence cannot start here (one line naming the next step), or None."""
+    if plan.problem:
+        return plan.problem
     if not plan.flexos:
         return None
     app = plan.app_dir
@@ -106,8 +121,31 @@ def plan_build(app_dir: Path, *, flexos: bool = True, commands: list[list[str]] 
     vars_file = app_dir / MAKE_VARS_FILE
     if vars_file.is_file():
         env = parse_make_vars(vars_file.read_text(encoding="utf-8"))
-    env = build_env(app_dir, Path(workdir).resolve() if workdir else None, {**env, **(extra_env or {})})
-    return BuildPlan(app_dir, steps, [app_dir / "build" / n for n in names], env, flexos=bool(flexos and not commands))
+    settings, problem = _settings(app_dir, env)
+    steps = [with_make_vars(s, settings.make) for s in steps]
+    env = build_env(app_dir, Path(workdir).resolve() if workdir else None,
+                    {**settings.env, **env, **(extra_env or {})})
+    return BuildPlan(app_dir, steps, [app_dir / "build" / n for n in names], env,
+                     flexos=bool(flexos and not commands), settings=settings, problem=problem)
+
+
+def _settings(app_dir: Path, hardening: dict[str, str]) -> tuple[BuildSettings, str | None]:
+    """The app's build settings, or none and the one-line reason they cannot be used."""
+    try:
+        settings = load_build_settings(app_dir)
+    except InputError as e:
+        return BuildSettings(), str(e.problems[0])
+    clash = conflicts(settings, hardening, Origin(str(app_dir / BUILD_FILE)))
+    return (BuildSettings(), str(clash[0])) if clash else (settings, None)
+
+
+def with_make_vars(step: BuildStep, variables: dict[str, str]) -> BuildStep:
+    """make gets `VAR=value` arguments; a command that runs make itself (kraft) gets MAKEFLAGS."""
+    if not variables:
+        return step
+    if Path(step.argv[0]).name in ("make", "gmake"):
+        return BuildStep(step.name, [*step.argv, *(f"{k}={v}" for k, v in variables.items())], step.env)
+    return BuildStep(step.name, step.argv, {**step.env, "MAKEFLAGS": makeflags(variables)})
 
 
 @dataclass
@@ -149,6 +187,8 @@ def fingerprint(plan: BuildPlan, sources: dict | None = None) -> str:
         path = plan.app_dir / name
         h.update(name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"<absent>") + b"\0")
     h.update(json.dumps([s.argv for s in plan.steps]).encode())
+    if any(s.env for s in plan.steps):
+        h.update(json.dumps([s.env for s in plan.steps], sort_keys=True).encode())
     h.update(json.dumps(plan.env, sort_keys=True).encode())
     h.update(json.dumps(sources or {}, sort_keys=True).encode())
     return h.hexdigest()
@@ -207,11 +247,12 @@ def run_build(plan: BuildPlan, on_output: Callable[[str], None] = lambda line: N
     with open_for_write(log_path) as log:
         for i, step in enumerate(plan.steps, 1):
             on_progress(Progress(i, len(plan.steps), step.name, objects))
-            line_msg = f"[flexui] step {i}/{len(plan.steps)}: {' '.join(step.argv)}"
+            with_env = "".join(f" ({k}={v})" for k, v in step.env.items())
+            line_msg = f"[flexui] step {i}/{len(plan.steps)}: {' '.join(step.argv)}{with_env}"
             log.write(line_msg + "\n")
             on_output(line_msg)
             try:
-                proc = Group(step.argv, cwd=plan.app_dir, env={**os.environ, **plan.env}).start()
+                proc = Group(step.argv, cwd=plan.app_dir, env={**os.environ, **plan.env, **step.env}).start()
             except FileNotFoundError:
                 errors.append(f"{step.argv[0]}: command not found; install it or configure the build commands")
                 result.failed_step = step.name
@@ -253,6 +294,7 @@ def run_build(plan: BuildPlan, on_output: Callable[[str], None] = lambda line: N
     result.record = {
         "fingerprint": digest, "fingerprints": fingerprints, "ok": result.ok, "images": [str(p) for p in fresh],
         "steps": [s.argv for s in plan.steps], "env": plan.env, "sources": sources or {}, **(note or {}),
+        "build_settings": plan.settings.as_dict(), "step_env": [s.env for s in plan.steps],
         "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "inputs": {name: (plan.app_dir / name).read_text(encoding="utf-8", errors="replace")
                    if (plan.app_dir / name).is_file() else None for name in INPUTS},

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Collection, Iterable, Mapping
 
+from flexui.model.build.settings import BuildSettings, conflicts, read_settings
 from flexui.model.files.atomic import write_atomic
 from flexui.model.files.problems import InputError, Problem
 from flexui.model.files.yamlpatch import dump_flow
@@ -24,6 +25,7 @@ from flexui.model.files.yamlsource import (
     read_text,
     type_name,
 )
+from flexui.model.isolation.apply import cflags_variables, effective_hardening
 from flexui.model.isolation.configuration import (
     Compartment,
     Hardening,
@@ -52,7 +54,7 @@ FORMAT_VERSION = 1
 PRESET_SUFFIXES = (".yaml", ".yml")
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 
-TOP_KEYS = (FORMAT_KEY, "name", "description", "app", "paper", "isolation", "kconfig")
+TOP_KEYS = (FORMAT_KEY, "name", "description", "app", "paper", "isolation", "kconfig", "build")
 PAPER_KEYS = ("figure", "build", "artifact")
 ISOLATION_KEYS = ("mechanism", "compartments", "libraries")
 MECHANISM_KEYS = ("driver", "stacks", "dss", "heap_size")
@@ -86,6 +88,7 @@ class Preset:
     path: Path | None = None
     shipped: bool = False
     paper: PaperSource | None = None
+    build: BuildSettings = field(default_factory=BuildSettings)  # extra make variables and environment
     # Where `app`, `name` and each kconfig entry were written, for problems.
     origins: dict[str, Origin] = field(default_factory=dict, repr=False, compare=False)
 
@@ -186,8 +189,12 @@ class _Reader:
                 step: str | int = i if isinstance(data["kconfig"], list) else sym
                 origins[sym] = self.at("kconfig", step, key=isinstance(step, str))
         paper = self.paper(data["paper"]) if "paper" in data else None
+        build = BuildSettings()
+        if "build" in data:
+            build, problems = read_settings(self.root, self.file, data["build"], "build")
+            self.problems += problems
         return Preset(name=name, description=description.strip(), app=app, isolation=iso,
-                      kconfig=kconfig, origins=origins, paper=paper)
+                      kconfig=kconfig, origins=origins, paper=paper, build=build)
 
     def paper(self, value: object) -> PaperSource | None:
         example = "{figure: 9, build: flexos-ept2, artifact: [experiments/...]}"
@@ -342,6 +349,9 @@ def preset_problems(preset: Preset, available: Mapping[str, "LibraryInfo"] | Non
                 f"kconfig sets {sym}, which the `isolation` section decides (driver, stacks, dss, "
                 "heap_size, harden); remove it from kconfig", subject=sym,
                 origin=preset.origins.get(sym, fallback)))
+    hardening_vars = {var for name in effective_hardening(preset.isolation)
+                      for var in cflags_variables(name, (available or {}).get(name))}
+    problems += conflicts(preset.build, hardening_vars, fallback)
     if apps is not None and preset.app not in apps:
         problems.append(Problem(
             f"app '{preset.app}' is not in the tree{did_you_mean(preset.app, apps)}; "
@@ -401,6 +411,10 @@ def dump_preset(preset: Preset) -> str:
     if preset.kconfig:
         lines.append("kconfig:")
         lines += [f"  {name}: {dump_flow(value)}" for name, value in preset.kconfig.items()]
+    if preset.build:
+        lines.append("build:")
+        lines += [f"  {section}: {dump_flow(entries)}"
+                  for section, entries in preset.build.as_dict().items() if entries]
     return "\n".join(lines) + "\n"
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable, TypeVar
 
 import kconfiglib
+from flexui.model.build.settings import BuildSettings, load_build_settings, settings_files
 from flexui.model.files.atomic import write_all_atomic
 from flexui.model.files.problems import Problem
 from flexui.model.isolation.apply import (
@@ -71,6 +72,7 @@ class SessionState:
     # The Kconfig tree the values belong to: a preset with other libraries reloads it.
     loaded: LoadedKconfig | None = field(default=None, compare=False)
     tree: int = 0  # id of `loaded.kconf`, so states of different trees never compare equal
+    build: BuildSettings = field(default_factory=BuildSettings)  # the preset's make variables, environment
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,7 @@ class Session:
     kraft: KraftFile | None
     iso: IsolationConfig
     preset: Preset | None = None
+    build: BuildSettings = field(default_factory=BuildSettings)  # flexui-build.yaml: make variables, env
     history: History[SessionState] = field(default_factory=History)
     _listeners: list[Callable[[SessionEvent], None]] = field(default_factory=list)
     _saved: SessionState | None = None
@@ -124,7 +127,7 @@ class Session:
     def from_loaded(cls, loaded: LoadedKconfig, kraft: KraftFile | None = None) -> "Session":
         """A session over an already loaded Kconfig (tests, generated trees)."""
         iso = kraft.isolation() if kraft else IsolationConfig()
-        session = cls(loaded=loaded, kraft=kraft, iso=iso)
+        session = cls(loaded=loaded, kraft=kraft, iso=iso, build=load_build_settings(loaded.app_dir))
         session._read_hardening()
         session._configure(fresh=not loaded.config_path.exists())
         session._mark_saved()
@@ -339,6 +342,7 @@ class Session:
             if result.dropped:
                 notes.append(describe_dropped(result.dropped))
             self.iso = layout.iso.copy()  # written over the saved kraft.yaml, as --apply does
+            self.build = preset.build
         self._edit(f"load preset {preset.name}", run, isolation=None, consequences=notes)
         self._kraft_basis = None  # a preset states the whole configuration, as --apply writes it
         self.preset = preset
@@ -426,10 +430,10 @@ class Session:
             files[kraft.path] = kraft.with_isolation(self.iso, since=self._kraft_basis).dump()
         files[self.app_dir / MAKE_VARS_FILE] = make_vars_text(
             make_variables(self.iso, self.workdir.libraries()))
-        return files
+        return files | settings_files(self.build, self.app_dir)
 
     def save(self) -> list[Path]:
-        """Write .config, kraft.yaml and the make variables; return what changed."""
+        """Write .config, kraft.yaml, the make variables and the build settings; return what changed."""
         files = self.pending_files()
         written = write_all_atomic(files, keep_old={self.loaded.config_path,
                                                     self.app_dir / KRAFT_YAML})
@@ -453,20 +457,21 @@ class Session:
         extras = {f"CONFIG_{sym}": value for sym, value in assignments.items()
                   if f"CONFIG_{sym}" not in ISOLATION_SYMBOLS and f"CONFIG_{sym}" not in derived}
         return Preset(name=name, description=description, app=self.app_name,
-                      isolation=self.iso.copy(), kconfig=extras)
+                      isolation=self.iso.copy(), kconfig=extras, build=self.build)
 
     def save_minimal(self, path: Path) -> bool:
         return write_min_config(self.kconf, path)
 
     # -- internals ----------------------------------------------------------
     def _state(self) -> SessionState:
-        return SessionState(ks.capture(self.kconf), self.iso.copy(), self.loaded, id(self.kconf))
+        return SessionState(ks.capture(self.kconf), self.iso.copy(), self.loaded, id(self.kconf), self.build)
 
     def _restore(self, state: SessionState) -> None:
         if state.loaded is not None:
             self.loaded = state.loaded
         ks.restore(self.kconf, state.kconfig)
         self.iso = state.iso.copy()
+        self.build = state.build
 
     def _mark_saved(self) -> None:
         self._saved = self._state()

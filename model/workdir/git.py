@@ -32,6 +32,7 @@ from pathlib import Path
 import git
 from flexui.model.files.problems import UserError
 from flexui.model.vocabulary import (
+    BUILD_FILE,
     DOT_CONFIG,
     KRAFT_YAML,
     MAKE_VARS_FILE,
@@ -174,7 +175,7 @@ def _git_reason(e: git.GitCommandError) -> str:
 
 
 CONFIGURATION = frozenset({name + suffix for name in (KRAFT_YAML, DOT_CONFIG, MAKE_VARS_FILE)
-                           for suffix in ("", OLD_SUFFIX)} | {RUN_FILE})
+                           for suffix in ("", OLD_SUFFIX)} | {RUN_FILE, BUILD_FILE})
 BUILD_OUTPUT = "build/"
 
 

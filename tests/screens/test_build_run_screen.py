@@ -6,9 +6,12 @@ import shutil
 import sys
 import time
 
+from flexui.app import FlexApp
+from flexui.launch import open_session
+from flexui.model.kconfig.tree import locate
 from flexui.screens.build_run import BuildRunScreen
 from qemu_kernel_build import build_kernel
-from session_app import make_app
+from session_app import make_app, sample_app_copy
 
 SIZE = (120, 34)
 
@@ -118,3 +121,23 @@ async def test_a_crashing_guest_is_a_failed_run(tmp_path):
         await wait_idle(pilot, screen, 30)
         assert not screen.last_run.ok
         assert "the run failed: CRIT: [libkvmplat] Unhandled Trap 14" in str(screen.query_one("#build-status").render())
+
+
+async def test_the_presets_build_settings_are_shown_and_passed_to_the_standin_build(tmp_path):
+    app_dir = sample_app_copy(tmp_path)
+    (app_dir / "flexui-build.yaml").write_text("make: {STANDIN_OPT: -O2}\nenv: {STANDIN_TOOL: cross}\n")
+    session, notes = open_session(app_dir, workdir=locate(), build_dir=tmp_path / "kbuild")
+    app = FlexApp(session, mode="build", notes=notes)
+    script = tmp_path / "stand_in.py"
+    script.write_text(STAND_IN)
+    app.build_commands = [[sys.executable, str(script), "image", str(build_kernel(tmp_path, 0))]]
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert "build with make STANDIN_OPT=-O2 · env STANDIN_TOOL=cross" in str(
+            screen.query_one("#build-status").render())
+        await pilot.press("b")
+        await wait_idle(pilot, screen)
+        assert screen.last_build.ok
+        assert "(MAKEFLAGS=STANDIN_OPT=-O2)" in log_text(screen)  # a command that runs make gets them
+        assert screen.last_build.record["env"]["STANDIN_TOOL"] == "cross"
