@@ -29,8 +29,10 @@ from flexui.model.isolation.kraftyaml import (
     PRIVATE_STACKS,
     SHARED_STACKS,
 )
+from flexui.model.kconfig.refusal import why_refused
+from flexui.model.kconfig.values import same_value
 from flexui.model.vocabulary import DRIVER_LABELS, MPK
-from kconfiglib import AND, BOOL, HEX, INT, OR, STRING, TRISTATE
+from kconfiglib import HEX, INT, STRING
 
 if TYPE_CHECKING:
     from flexui.model.kconfig.tree import LibraryInfo
@@ -283,9 +285,9 @@ def _check(kconf: kconfiglib.Kconfig, a: Assignment) -> Refusal | None:
         return Refusal(a.symbol, a.value, "", f"no such symbol in this tree{did_you_mean(a.symbol, defined)}")
     wanted = _user_value(sym, a.value)
     got = sym.str_value
-    if _same(sym, wanted, got):
+    if same_value(sym, wanted, got):
         return None
-    return Refusal(a.symbol, wanted, got, _why(sym, wanted))
+    return Refusal(a.symbol, wanted, got, why_refused(sym, wanted))
 
 
 def _same(sym: kconfiglib.Symbol, wanted: str, got: str) -> bool:
@@ -296,86 +298,3 @@ def _same(sym: kconfiglib.Symbol, wanted: str, got: str) -> bool:
         except ValueError:
             return False
     return wanted == got
-
-
-def _why(sym: kconfiglib.Symbol, wanted: str) -> str:
-    kind = kconfiglib.TYPE_TO_STR[sym.orig_type]
-    if sym.orig_type in (BOOL, TRISTATE):
-        if wanted not in kconfiglib.STR_TO_TRI or sym.orig_type is BOOL and wanted == "m":
-            allowed = "y or n" if sym.orig_type is BOOL else "y, m or n"
-            return f"a {kind} symbol takes {allowed}, not {wanted!r}"
-        tri = kconfiglib.STR_TO_TRI[wanted]
-        if sym.visibility < tri:
-            return _invisible(sym, tri)
-        if kconfiglib.expr_value(sym.rev_dep) > tri:
-            return f"selected by {_true_terms(sym.rev_dep)}"
-        choice = sym.choice
-        if choice is not None and tri == 2 and choice.selection is not None:
-            return f"choice '{_prompt(choice)}' has {choice.selection.name} selected instead"
-        if choice is not None and tri == 0 and choice.selection is sym:
-            return (f"it is the selected option of choice '{_prompt(choice)}', which needs one; "
-                    "set another option of the choice to y instead")
-        allowed = "/".join(kconfiglib.TRI_TO_STR[t] for t in sym.assignable) or "nothing"
-        return f"kconfig allows only {allowed} here"
-    if sym.orig_type in (INT, HEX):
-        base = 10 if sym.orig_type is INT else 16
-        try:
-            number = int(wanted, base)
-        except ValueError:
-            return f"not a {'decimal' if base == 10 else 'hexadecimal'} number"
-        if not sym.visibility:
-            return _invisible(sym, 1)
-        for low, high, cond in sym.ranges:
-            if kconfiglib.expr_value(cond):
-                lo, hi = int(low.str_value, base), int(high.str_value, base)
-                if not lo <= number <= hi:
-                    return f"out of range {low.str_value}..{high.str_value}"
-                break
-    if not sym.visibility:
-        return _invisible(sym, 1)
-    return f"kconfig keeps {sym.str_value!r}"
-
-
-def _invisible(sym: kconfiglib.Symbol, need: int) -> str:
-    """Why `sym` cannot reach `need` (1 = m or any value, 2 = y)."""
-    # A choice option depends on its choice, which carries the real dependencies.
-    dep = sym.choice.direct_dep if sym.choice is not None else sym.direct_dep
-    if kconfiglib.expr_value(dep) < need:
-        return f"unmet dependency: {kconfiglib.expr_str(dep)} ({_false_items(dep)})"
-    prompts = [node.prompt for node in sym.nodes if node.prompt]
-    if not prompts:
-        return "not visible: it has no prompt, so only a default or a `select` sets it"
-    return f"not visible: its prompt appears only if {kconfiglib.expr_str(prompts[0][1])}"
-
-
-def _false_items(expr: object) -> str:
-    """Values of the symbols in the conjuncts of `expr` that are off."""
-    shown = []
-    for term in kconfiglib.split_expr(expr, AND):
-        if kconfiglib.expr_value(term) == 2:
-            continue
-        for item in sorted(kconfiglib.expr_items(term), key=_item_name):
-            if isinstance(item, kconfiglib.Symbol) and item.is_constant:
-                continue
-            text = f"{_item_name(item)}={item.str_value}"
-            if text not in shown:
-                shown.append(text)
-    return ", ".join(shown)
-
-
-def _true_terms(expr: object) -> str:
-    return ", ".join(kconfiglib.expr_str(t) for t in kconfiglib.split_expr(expr, OR)
-                     if kconfiglib.expr_value(t))
-
-
-def _item_name(item: object) -> str:
-    if isinstance(item, kconfiglib.Choice):
-        return f"choice '{_prompt(item)}'"
-    return item.name
-
-
-def _prompt(choice: kconfiglib.Choice) -> str:
-    for node in choice.nodes:
-        if node.prompt:
-            return node.prompt[0]
-    return choice.name or "choice"

@@ -17,6 +17,7 @@ import kconfiglib
 from flexui.model.kconfig import state as ks
 from flexui.model.kconfig.info import expr_with_values, split_terms
 from flexui.model.kconfig.menu import changeable, prompt_of
+from flexui.model.kconfig.refusal import true_terms
 from kconfiglib import (
     AND,
     BOOL,
@@ -84,8 +85,7 @@ def _terms(expr: object, need: int) -> tuple[str, tuple[Term, ...]]:
 
 
 def _active(expr: object) -> tuple[Term, ...]:
-    return tuple(Term(expr_with_values(t), True) for t in kconfiglib.split_expr(expr, OR)
-                 if kconfiglib.expr_value(t))
+    return tuple(Term(expr_with_values(t), True) for t in true_terms(expr))
 
 
 # -- explaining -------------------------------------------------------------

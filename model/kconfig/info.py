@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 import kconfiglib
-from flexui.model.kconfig.menu import TYPE_NAMES, menu_path, prompt_of, range_text
+from flexui.model.kconfig.menu import TYPE_NAMES, menu_path, prompt_of
+from flexui.model.kconfig.values import range_text
 from kconfiglib import AND, BOOL, OR, TRI_TO_STR, TRISTATE, Choice, MenuNode, Symbol
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 import kconfiglib
+from flexui.model.kconfig.values import active_range, parse_number, range_text
 from kconfiglib import (
     BOOL,
     COMMENT,
@@ -243,23 +244,6 @@ def key_value(node: MenuNode, key: str) -> int | None:
     return value if value in item.assignable else None
 
 
-def active_range(sym: Symbol) -> tuple[int, int] | None:
-    """The range in force (the first whose condition holds), as integers."""
-    base = 16 if sym.orig_type == HEX else 10
-    for low, high, cond in sym.ranges:
-        if kconfiglib.expr_value(cond):
-            return int(low.str_value, base), int(high.str_value, base)
-    return None
-
-
-def range_text(sym: Symbol) -> str:
-    bounds = active_range(sym) if sym.orig_type in (INT, HEX) else None
-    if bounds is None:
-        return ""
-    fmt = hex if sym.orig_type == HEX else str
-    return f"range {fmt(bounds[0])}-{fmt(bounds[1])}"
-
-
 def parse_entry(sym: Symbol, text: str) -> tuple[str | None, str]:
     """Check a typed value: (value to set, "") or (None, why it is refused)."""
     if sym.orig_type == STRING:
@@ -267,10 +251,8 @@ def parse_entry(sym: Symbol, text: str) -> tuple[str | None, str]:
     text = text.strip()
     if sym.orig_type == HEX and not text.lower().startswith("0x"):
         text = "0x" + text
-    base = 16 if sym.orig_type == HEX else 10
-    try:
-        number = int(text, base)
-    except ValueError:
+    number = parse_number(sym, text)
+    if number is None:
         return None, f"'{text}' is not a valid {TYPE_NAMES[sym.orig_type]} value"
     bounds = active_range(sym)
     if bounds is not None and not bounds[0] <= number <= bounds[1]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flexui.model.kconfig.menu import TYPE_NAMES, parse_entry, range_text
+from flexui.model.kconfig.menu import TYPE_NAMES, parse_entry
+from flexui.model.kconfig.values import range_text
 from kconfiglib import MenuNode
 from textual.app import ComposeResult
 from textual.binding import Binding
