@@ -76,6 +76,11 @@ class Journal:
                 return entry
         return None
 
+    def failed(self) -> set[DesignPoint]:
+        """The configurations whose last run failed (build, boot or measurement), not measured since."""
+        last = {e.key: e.status for e in self.entries}
+        return {DesignPoint.from_key(key) for key, status in last.items() if status == "failed"}
+
     def add(self, entry: Entry) -> None:
         entry.date = entry.date or time.strftime("%Y-%m-%dT%H:%M:%S%z")
         self.entries.append(entry)

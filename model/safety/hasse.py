@@ -1,0 +1,510 @@
+"""The Hasse diagram of the safety order around one configuration, laid out on a grid of cells.
+
+Which configurations (a few layers of the covering relation up and down from
+the current one, the most informative of each layer kept), their order
+within a layer (barycentre sweeps, fewer crossings), box coordinates, edge
+routes (orthogonal, one track per edge in the gap between two layers),
+labels (the step each edge takes, in the Safety screen's words) and the
+navigation between nodes are all decided here; a terminal widget only paints
+the cells and their roles. Safer configurations are drawn above less safe ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from flexui.model.isolation.configuration import COUPLED_LIBRARIES
+from flexui.model.isolation.design import DesignPoint
+from flexui.model.perf.estimator import Estimate, Estimator, project
+from flexui.model.safety.budget_answer import hardenable_with_data
+from flexui.model.safety.order import leq, less_safe_steps, safer_steps
+from flexui.model.safety.summary import SafetySummary, describe_step, with_unit
+
+KIND_SHORT = {"measured": "meas", "estimated": "est", "failed": "FAILED"}  # "failed": build, boot or run
+KIND_RANK = {"measured": 0, "failed": 1, "estimated": 2}
+MEETS, OVER = "✓", "✗"
+CURRENT = "(current)"
+H_GAP = 3
+MIN_LABEL = 8
+
+
+@dataclass(frozen=True)
+class Zoom:
+    """How much of the order to draw: layers each way, configurations per layer, box text."""
+
+    up: int
+    down: int
+    per_layer: int
+    spelled: bool  # kinds spelled out on a line of their own (wide terminals)
+
+
+ZOOMS = (Zoom(1, 1, 3, False), Zoom(2, 1, 4, False), Zoom(2, 2, 5, True), Zoom(3, 2, 7, True))
+
+
+def zoom_for(width: int) -> int:
+    """The default zoom for a terminal `width` cells wide: fewer layers and shorter boxes when narrow."""
+    return 2 if width >= 120 else 0
+
+
+@dataclass(frozen=True)
+class Node:
+    point: DesignPoint
+    layer: int  # 0 the current configuration, +k k steps safer, -k k steps less safe
+    estimate: Estimate | None
+    kind: str  # "measured" | "estimated" | "failed" | "unknown"
+    meets: bool | None  # the budget verdict; None without a budget
+    current: bool = False
+
+
+@dataclass(frozen=True)
+class Edge:
+    lower: DesignPoint
+    upper: DesignPoint
+    step: str  # what going up the edge does: "isolate lwip", "harden redis", ...
+
+
+@dataclass
+class Neighbourhood:
+    centre: DesignPoint
+    layers: dict[int, list[Node]]
+    edges: list[Edge]
+    hidden: dict[int, int]  # layer -> covers of the layer below (above) not drawn
+
+    @property
+    def nodes(self) -> list[Node]:
+        return [n for k in sorted(self.layers) for n in self.layers[k]]
+
+
+def is_cover(lower: DesignPoint, upper: DesignPoint, order: str) -> bool:
+    """`upper` one step safer than `lower` (a cover in the product order, kept if `order` relates them)."""
+    return (upper in safer_steps(lower, lower.libraries, coupled=COUPLED_LIBRARIES)
+            and leq(lower, upper, order))
+
+
+def neighbourhood(centre: DesignPoint, *, zoom: Zoom, order: str, hardenable: set[str],
+                  estimate: Callable[[DesignPoint], Estimate | None], failed: set[DesignPoint] = frozenset(),
+                  budget: float | None = None) -> Neighbourhood:
+    """The covering relation a few layers up and down from `centre`, `zoom.per_layer` kept per layer.
+
+    Upward steps harden only `hardenable` (libraries whose hardening cost is
+    known), as the Safety screen's "Next safer steps" do. Kept first: the
+    configurations linked to most of the layer before, then measured, failed,
+    estimated ones, then the best value.
+    """
+    def node(point: DesignPoint, layer: int) -> Node:
+        e = estimate(point)
+        kind = "failed" if point in failed and (e is None or e.kind != "measured") else \
+            (e.kind if e is not None else "unknown")
+        meets = e.meets(budget) if e is not None and budget is not None else None
+        return Node(point, layer, e, kind, meets, current=point == centre)
+
+    layers = {0: [node(centre, 0)]}
+    hidden: dict[int, int] = {}
+    for sign, depth in ((1, zoom.up), (-1, zoom.down)):
+        frontier = [centre]
+        for k in range(1, depth + 1):
+            links: dict[DesignPoint, int] = {}
+            for p in frontier:
+                steps = safer_steps(p, hardenable, coupled=COUPLED_LIBRARIES) if sign > 0 else \
+                    less_safe_steps(p, coupled=COUPLED_LIBRARIES)
+                for q in steps:
+                    if leq(*((p, q) if sign > 0 else (q, p)), order):
+                        links[q] = links.get(q, 0) + 1
+            candidates = [node(q, sign * k) for q in links]
+            candidates.sort(key=lambda n: (-links[n.point], KIND_RANK.get(n.kind, 3), _cost(n), n.point.key()))
+            kept = candidates[:zoom.per_layer]
+            hidden[sign * k] = len(candidates) - len(kept)
+            if not kept:
+                break
+            layers[sign * k] = kept
+            frontier = [n.point for n in kept]
+    edges = []
+    for k in sorted(layers)[:-1]:
+        for a in layers[k]:
+            for b in layers.get(k + 1, []):
+                if is_cover(a.point, b.point, order):
+                    edges.append(Edge(a.point, b.point, describe_step(a.point, b.point)))
+    return Neighbourhood(centre, layers, edges, hidden)
+
+
+def around(summary: SafetySummary, estimator: Estimator, *, zoom: Zoom, order: str,
+           failed: set[DesignPoint] = frozenset(), budget: float | None = None) -> Neighbourhood | None:
+    """The neighbourhood of the Safety screen's configuration, valued as its summary is."""
+    if summary.metric is None:
+        return None
+    model = estimator.fit(summary.app, summary.metric)
+    return neighbourhood(summary.point, zoom=zoom, order=order, hardenable=hardenable_with_data(model),
+                         estimate=lambda p: estimator.estimate(summary.app, summary.metric, p),
+                         failed={project(p, model.libraries) for p in failed}, budget=budget)
+
+
+def _cost(n: Node) -> float:
+    if n.estimate is None:
+        return float("inf")
+    return -n.estimate.value if n.estimate.higher_is_better else n.estimate.value
+
+
+# -- order within layers ----------------------------------------------------------
+
+def order_layers(hood: Neighbourhood, sweeps: int = 4) -> dict[int, list[DesignPoint]]:
+    """Each layer's left-to-right order: barycentre sweeps outward from the centre, then both ways."""
+    order = {k: [n.point for n in nodes] for k, nodes in hood.layers.items()}
+    keys = sorted(order)
+    adjacent: dict[DesignPoint, list[DesignPoint]] = {}
+    for e in hood.edges:
+        adjacent.setdefault(e.lower, []).append(e.upper)
+        adjacent.setdefault(e.upper, []).append(e.lower)
+
+    def sweep(k: int, towards: int) -> None:
+        pos = {p: i for i, p in enumerate(order[towards])}
+        def centre(item: tuple[int, DesignPoint]) -> float:
+            i, p = item
+            near = [pos[q] for q in adjacent.get(p, []) if q in pos]
+            return sum(near) / len(near) if near else i
+        order[k] = [p for _, p in sorted(enumerate(order[k]), key=lambda item: (centre(item), item[0]))]
+
+    best, best_crossings = dict(order), crossings(hood, order)
+    outward = [k for k in keys if k > 0] + [k for k in reversed(keys) if k < 0]
+    for k in outward:
+        sweep(k, k - 1 if k > 0 else k + 1)
+    for _ in range(sweeps):
+        for k in keys[1:]:
+            sweep(k, k - 1)
+        for k in reversed(keys[:-1]):
+            sweep(k, k + 1)
+        c = crossings(hood, order)
+        if c < best_crossings:
+            best, best_crossings = {k: list(v) for k, v in order.items()}, c
+    if crossings(hood, order) <= best_crossings:
+        best = order
+    return best
+
+
+def crossings(hood: Neighbourhood, order: dict[int, list[DesignPoint]]) -> int:
+    """Pairs of edges between the same two layers whose ends are in opposite orders."""
+    pos = {p: i for points in order.values() for i, p in enumerate(points)}
+    layer = {n.point: n.layer for n in hood.nodes}
+    count = 0
+    for i, e in enumerate(hood.edges):
+        for f in hood.edges[i + 1:]:
+            if layer[e.lower] == layer[f.lower]:
+                if (pos[e.lower] - pos[f.lower]) * (pos[e.upper] - pos[f.upper]) < 0:
+                    count += 1
+    return count
+
+
+# -- the drawing --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Box:
+    node: Node
+    x: int
+    y: int
+    width: int
+    height: int
+    lines: tuple[str, ...]
+
+    def contains(self, x: int, y: int) -> bool:
+        return self.x <= x < self.x + self.width and self.y <= y < self.y + self.height
+
+
+@dataclass(frozen=True)
+class Route:
+    edge: Edge
+    cells: tuple[tuple[int, int], ...]  # every cell of the line, upper end first
+    label: tuple[int, int, str] | None  # (x, y, text) where its step is written, if room was found
+
+
+@dataclass
+class Drawing:
+    """The diagram as rows of characters with a role per cell, and what sits where."""
+
+    hood: Neighbourhood
+    boxes: dict[DesignPoint, Box]
+    routes: list[Route]
+    chars: list[list[str]]
+    roles: list[list[str]]  # "" | "edge" | "label" | "box" | "current" | "selected" | "meets" | "over" | "failed"
+    selected: DesignPoint
+    order: dict[int, list[DesignPoint]] = field(default_factory=dict)
+
+    @property
+    def width(self) -> int:
+        return len(self.chars[0]) if self.chars else 0
+
+    @property
+    def height(self) -> int:
+        return len(self.chars)
+
+    def text(self) -> list[str]:
+        return ["".join(row).rstrip() for row in self.chars]
+
+    def node_at(self, x: int, y: int) -> DesignPoint | None:
+        """The configuration whose box (or selection marks beside it) is at cell (x, y)."""
+        for point, box in self.boxes.items():
+            if box.y <= y < box.y + box.height and box.x - 1 <= x <= box.x + box.width:
+                return point
+        return None
+
+    def move(self, direction: str) -> DesignPoint:
+        """The node `direction` (left, right, up, down) of the selected one; itself at an edge."""
+        layer = next(n.layer for n in self.hood.nodes if n.point == self.selected)
+        row = self.order[layer]
+        i = row.index(self.selected)
+        if direction in ("left", "right"):
+            j = i + (1 if direction == "right" else -1)
+            return row[j] if 0 <= j < len(row) else self.selected
+        target = layer + (1 if direction == "up" else -1)
+        if target not in self.order:
+            return self.selected
+        here = self.boxes[self.selected]
+        linked = {e.upper if direction == "up" else e.lower for e in self.hood.edges
+                  if (e.lower if direction == "up" else e.upper) == self.selected}
+        choices = [p for p in self.order[target] if p in linked] or self.order[target]
+        return min(choices, key=lambda p: (abs(_mid(self.boxes[p]) - _mid(here)), self.order[target].index(p)))
+
+    def steps_of(self, point: DesignPoint) -> tuple[list[Edge], list[Edge]]:
+        """(edges up to safer configurations, edges down to less safe ones) drawn at `point`."""
+        return ([e for e in self.hood.edges if e.lower == point],
+                [e for e in self.hood.edges if e.upper == point])
+
+
+def _mid(box: Box) -> float:
+    return box.x + box.width / 2
+
+
+def box_lines(node: Node, zoom: Zoom) -> tuple[str, ...]:
+    """What a box says: the value with its unit, measured/estimated/failed, the budget verdict."""
+    verdict = "" if node.meets is None else f" {MEETS if node.meets else OVER}"
+    value = with_unit(node.estimate.value, node.estimate.unit) if node.estimate else "no data"
+    here = (CURRENT,) if node.current else ()
+    if zoom.spelled:
+        return value, f"{node.kind}{verdict}", *here
+    return f"{value} {KIND_SHORT.get(node.kind, node.kind)}{verdict}", *here
+
+
+def legend(hood: Neighbourhood, budget_text: str | None, zoom: Zoom) -> str:
+    """One line naming the marks the boxes use (so nothing depends on colour)."""
+    drawn = {n.kind for n in hood.nodes}
+    kinds = [] if zoom.spelled else [f"{KIND_SHORT[k]} {k}" for k in KIND_SHORT if k in drawn]
+    budget = [f"{MEETS} meets {budget_text}", f"{OVER} over"] if budget_text else ["no budget (b sets one)"]
+    return " · ".join([*kinds, *budget, "▶ ◀ selected"])
+
+
+def layout(hood: Neighbourhood, zoom: Zoom, selected: DesignPoint | None = None) -> Drawing:
+    """Boxes, routes and labels on a grid; `selected` (default: the centre) is marked."""
+    selected = selected if selected in {n.point for n in hood.nodes} else hood.centre
+    order = order_layers(hood)
+    keys = sorted(order, reverse=True)  # safest layer first: drawn on top
+    nodes = {n.point: n for n in hood.nodes}
+    ups = {p: [] for p in nodes}  # edges leaving a box's top
+    downs = {p: [] for p in nodes}
+    for e in hood.edges:
+        ups[e.lower].append(e)
+        downs[e.upper].append(e)
+    lines = {p: box_lines(n, zoom) for p, n in nodes.items()}
+    pad = 4 if zoom.spelled else 2
+    widths = {p: max(max(len(t) for t in lines[p]) + pad, 2 * max(len(ups[p]), len(downs[p])) + 3)
+              for p in nodes}
+    height = {p: len(lines[p]) + 2 for p in nodes}
+    xs = _place(order, keys, widths, hood.edges)
+    canvas_width = max(xs[p] + widths[p] for p in nodes) + 2
+    # Ports: a box's bottom ports on even columns, top ports on odd ones, so no two verticals share a column.
+    port: dict[tuple[Edge, str], int] = {}
+    for p in nodes:
+        for side, edges, parity in (("top", ups[p], 1), ("bottom", downs[p], 0)):
+            other = (lambda e: xs[e.upper]) if side == "top" else (lambda e: xs[e.lower])
+            edges = sorted(edges, key=lambda e: (other(e), e.step))
+            columns = [c for c in range(xs[p] + 1, xs[p] + widths[p] - 1) if c % 2 == parity]
+            for i, e in enumerate(edges):
+                port[(e, side)] = columns[(2 * i + 1) * len(columns) // (2 * len(edges))]
+    # Rows: each layer's boxes, then the gap to the next layer down, one track per sideways edge.
+    ys: dict[DesignPoint, int] = {}
+    tracks: dict[Edge, int] = {}
+    gap_rows: dict[int, tuple[int, int]] = {}
+    y = 0
+    for i, k in enumerate(keys):
+        tallest = max(height[p] for p in order[k])
+        for p in order[k]:
+            ys[p] = y
+        y += tallest
+        if i + 1 == len(keys):
+            break
+        gap_edges = [e for e in hood.edges if nodes[e.upper].layer == k]
+        assigned = _assign_tracks(gap_edges, port)
+        top = y
+        for e, t in assigned.items():
+            tracks[e] = top + 1 + t
+        y += max(assigned.values(), default=-1) + 3
+        gap_rows[k] = (top, y - 1)
+    total_height = y
+    chars = [[" "] * canvas_width for _ in range(total_height)]
+    roles = [[""] * canvas_width for _ in range(total_height)]
+    links = [[0] * canvas_width for _ in range(total_height)]  # up 1, down 2, left 4, right 8
+    routes_cells: dict[Edge, list[tuple[int, int]]] = {}
+    for e in hood.edges:
+        xu, xl = port[(e, "bottom")], port[(e, "top")]
+        y_from = ys[e.upper] + height[e.upper]
+        y_to = ys[e.lower] - 1
+        t = tracks.get(e, y_from)
+        cells = [(xu, r) for r in range(y_from, t + 1)]
+        step = 1 if xl > xu else -1
+        cells += [(c, t) for c in range(xu + step, xl + step, step)] if xl != xu else []
+        cells += [(xl, r) for r in range(t + 1, y_to + 1)]
+        routes_cells[e] = cells
+        for (a, b), (c, d) in zip(cells, cells[1:]):
+            links[b][a] |= 8 if c > a else 4 if c < a else 2
+            links[d][c] |= 4 if c > a else 8 if c < a else 1
+        links[cells[0][1]][cells[0][0]] |= 1
+        links[cells[-1][1]][cells[-1][0]] |= 2
+    for r in range(total_height):
+        for c in range(canvas_width):
+            if links[r][c]:
+                chars[r][c] = _LINE[links[r][c]]
+                roles[r][c] = "edge"
+    boxes = {}
+    for p, n in nodes.items():
+        box = Box(n, xs[p], ys[p], widths[p], height[p], lines[p])
+        boxes[p] = box
+        _paint_box(chars, roles, box, {port[(e, "top")] for e in ups[p]},
+                   {port[(e, "bottom")] for e in downs[p]}, p == selected)
+    near = sorted(hood.edges, key=lambda e: (not (nodes[e.lower].current or nodes[e.upper].current),
+                                             abs(nodes[e.lower].layer), e.step))
+    labels = {e: _place_label(chars, roles, e, routes_cells[e], tracks.get(e), ys[e.upper] + height[e.upper])
+              for e in near}
+    routes = [Route(e, tuple(routes_cells[e]), labels[e]) for e in hood.edges]
+    return Drawing(hood, boxes, routes, chars, roles, selected, order)
+
+
+_LINE = {1: "│", 2: "│", 3: "│", 4: "─", 8: "─", 12: "─", 5: "┘", 9: "└", 6: "┐", 10: "┌",
+         7: "┤", 11: "├", 13: "┴", 14: "┬", 15: "┼"}
+_BORDERS = {  # (top-left, top, top-right, side, bottom-left, bottom, bottom-right, port up, port down)
+    "plain": ("┌", "─", "┐", "│", "└", "─", "┘", "┴", "┬"),
+    "current": ("╔", "═", "╗", "║", "╚", "═", "╝", "╧", "╤"),
+}
+
+
+def _place(order: dict[int, list[DesignPoint]], keys: list[int], widths: dict[DesignPoint, int],
+           edges: list[Edge]) -> dict[DesignPoint, int]:
+    """Left columns of the boxes: each layer outward from the centre sits over the nodes it links to."""
+    adjacent: dict[DesignPoint, list[DesignPoint]] = {}
+    for e in edges:
+        adjacent.setdefault(e.lower, []).append(e.upper)
+        adjacent.setdefault(e.upper, []).append(e.lower)
+    mid: dict[DesignPoint, float] = {}
+    xs: dict[DesignPoint, int] = {}
+    outward = sorted(keys, key=lambda k: (abs(k), -k))
+    for k in outward:
+        row = order[k]
+        wanted = []
+        for i, p in enumerate(row):
+            near = [mid[q] for q in adjacent.get(p, []) if q in mid]
+            wanted.append(sum(near) / len(near) - widths[p] / 2 if near else float(i))
+        placed, end = [], None
+        for p, want in zip(row, wanted):
+            x = round(want) if end is None else max(round(want), end + H_GAP)
+            placed.append(x)
+            end = x + widths[p]
+        shift = round(sum(w - x for w, x in zip(wanted, placed)) / len(row))  # centred on what it wants
+        for p, x in zip(row, placed):
+            xs[p] = x + shift
+            mid[p] = xs[p] + widths[p] / 2
+    left = min(xs.values())
+    return {p: x - left + 1 for p, x in xs.items()}
+
+
+def _assign_tracks(edges: list[Edge], port: dict[tuple[Edge, str], int]) -> dict[Edge, int]:
+    """Tracks (0 = top of the gap) for sideways edges; spans that do not touch share one.
+
+    An edge going left whose upper end is further left, or one going right
+    whose upper end is further right, runs above the other: then parallel
+    edges do not cross each other's verticals.
+    """
+    def span(e: Edge) -> tuple[int, int]:
+        a, b = port[(e, "bottom")], port[(e, "top")]
+        return min(a, b), max(a, b)
+
+    left = sorted((e for e in edges if port[(e, "top")] < port[(e, "bottom")]), key=lambda e: port[(e, "bottom")])
+    right = sorted((e for e in edges if port[(e, "top")] > port[(e, "bottom")]), key=lambda e: -port[(e, "bottom")])
+    out: dict[Edge, int] = {}
+    for e in left + right:
+        start, end = span(e)
+        below = [out[f] for f in out if span(f)[0] <= end + 1 and start <= span(f)[1] + 1]
+        out[e] = max(below, default=-1) + 1
+    return out
+
+
+def _paint_box(chars, roles, box: Box, top_ports: set[int], bottom_ports: set[int], selected: bool) -> None:
+    tl, top, tr, side, bl, bottom, br, up, down = _BORDERS["current" if box.node.current else "plain"]
+    role = "current" if box.node.current else "box"
+    x0, y0, x1, y1 = box.x, box.y, box.x + box.width - 1, box.y + box.height - 1
+    for x in range(x0, x1 + 1):
+        chars[y0][x] = up if x in top_ports else top
+        chars[y1][x] = down if x in bottom_ports else bottom
+        roles[y0][x] = roles[y1][x] = role
+    chars[y0][x0], chars[y0][x1], chars[y1][x0], chars[y1][x1] = tl, tr, bl, br
+    for r in range(y0 + 1, y1):
+        chars[r][x0] = chars[r][x1] = side
+        roles[r][x0] = roles[r][x1] = role
+        text = box.lines[r - y0 - 1].center(box.width - 2)
+        verdict = {"✓": "meets", "✗": "over"}
+        for i, ch in enumerate(text):
+            chars[r][x0 + 1 + i] = ch
+            roles[r][x0 + 1 + i] = verdict.get(ch, "failed" if box.node.kind == "failed" else role)
+    if selected:
+        middle = y0 + box.height // 2
+        for x, mark in ((x0 - 1, "▶"), (x1 + 1, "◀")):
+            if 0 <= x < len(chars[middle]):
+                chars[middle][x] = mark
+                roles[middle][x] = "selected"
+
+
+def _place_label(chars, roles, edge: Edge, cells, track: int | None, first_gap_row: int):
+    """Write the edge's step where it is free: on its own sideways line, else beside its vertical."""
+    text = edge.step
+    if track is not None:
+        run = [c for c, r in cells if r == track and chars[r][c] == "─"]
+        runs = _runs(sorted(run))
+        best = max(runs, key=len, default=[])
+        if len(best) >= len(text) + 2:
+            start = best[0] + (len(best) - len(text)) // 2
+            return _write(chars, roles, start, track, text)
+    vertical = [(c, r) for c, r in cells if chars[r][c] == "│"]
+    rows = sorted({r for _, r in vertical}, key=lambda r: (r != first_gap_row, r))
+    best_fit = None
+    for r in rows:
+        column = next(c for c, rr in vertical if rr == r)
+        for direction in (1, -1):
+            if not 0 <= column + direction < len(chars[r]) or chars[r][column + direction] != " ":
+                continue
+            start, free = column + 2 * direction, 0
+            c = start
+            while 0 <= c < len(chars[r]) and chars[r][c] == " " and free <= len(text):
+                free += 1
+                c += direction
+            room = free - 1  # one blank cell kept after the text
+            if room >= len(text):
+                return _write(chars, roles, start if direction > 0 else start - len(text) + 1, r, text)
+            if room >= MIN_LABEL and (best_fit is None or room > best_fit[0]):
+                best_fit = (room, start if direction > 0 else start - room + 1, r)
+    if best_fit is not None:
+        room, x, r = best_fit
+        return _write(chars, roles, x, r, text[:room - 1] + "…")
+    return None
+
+
+def _runs(columns: list[int]) -> list[list[int]]:
+    out: list[list[int]] = []
+    for c in columns:
+        if out and out[-1][-1] == c - 1:
+            out[-1].append(c)
+        else:
+            out.append([c])
+    return out
+
+
+def _write(chars, roles, x: int, y: int, text: str) -> tuple[int, int, str]:
+    for i, ch in enumerate(text):
+        chars[y][x + i] = ch
+        roles[y][x + i] = "label"
+    return x, y, text

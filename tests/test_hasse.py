@@ -1,0 +1,185 @@
+"""The Hasse diagram around a configuration, on the paper's apps: which nodes, edges, labels, layout, moves."""
+
+from __future__ import annotations
+
+import pytest
+from flexui.model.explore.journal import Entry, Journal
+from flexui.model.isolation.design import MECHANISM_LEVEL, DesignPoint
+from flexui.model.perf.benchdata import BenchDB
+from flexui.model.perf.estimator import Estimator
+from flexui.model.safety.hasse import (
+    ZOOMS,
+    Zoom,
+    around,
+    crossings,
+    layout,
+    legend,
+    order_layers,
+)
+from flexui.model.safety.order import lt
+from flexui.model.safety.summary import HEADLINE, next_safer_steps, summarize, with_unit
+
+APPS = sorted(HEADLINE)
+TWO = DesignPoint.from_key("lwip|newlib,pthread-embedded,redis,tlsf,uksched,ukschedcoop;;mpk-dss")
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory):
+    db = BenchDB.load(user_dir=tmp_path_factory.mktemp("nouser"))
+    return db, Estimator(db)
+
+
+def centres(db, app):
+    """A few measured configurations of the app: the least and most isolated, and one between."""
+    points = sorted(db.points(app, HEADLINE[app]), key=lambda p: (len(p.layout), len(p.hardened), p.key()))
+    return sorted({points[0], points[len(points) // 2], points[-1]}, key=DesignPoint.key)
+
+
+def rank(p: DesignPoint) -> int:
+    """Steps from the bottom of the product order: compartments, hardened libraries, mechanism level."""
+    hardened = {"uksched+ukschedcoop" if lib in ("uksched", "ukschedcoop") else lib for lib in p.hardened}
+    return len(p.layout) + len(hardened) + MECHANISM_LEVEL[p.mechanism]
+
+
+def hood_for(bench, app, point, zoom=ZOOMS[2], order="product", budget=None, failed=frozenset()):
+    db, est = bench
+    return around(summarize(app, point, db, est), est, zoom=zoom, order=order, budget=budget, failed=failed)
+
+
+def test_the_first_layer_up_is_the_next_safer_steps_with_their_words(bench):
+    db, est = bench
+    hood = hood_for(bench, "redis", TWO, zoom=Zoom(1, 1, 100, False))
+    steps = next_safer_steps(summarize("redis", TWO, db, est), est)
+    assert {n.point for n in hood.layers[1]} == {s.point for s in steps}
+    words = {e.upper: e.step for e in hood.edges if e.lower == TWO}
+    assert words == {s.point: s.what for s in steps}
+    assert {w.split()[0] for w in words.values()} == {"isolate", "harden", "stronger"}
+
+
+@pytest.mark.parametrize("app", APPS)
+@pytest.mark.parametrize("order", ["product", "paper"])
+def test_every_edge_is_one_step_of_the_order_between_adjacent_layers(bench, app, order):
+    db, _ = bench
+    for centre in centres(db, app):
+        hood = hood_for(bench, app, centre, order=order)
+        layer = {n.point: n.layer for n in hood.nodes}
+        assert layer[hood.centre] == 0 and [n.point for n in hood.layers[0]] == [hood.centre]
+        assert all(rank(p) - rank(hood.centre) == k for p, k in layer.items())
+        for e in hood.edges:
+            assert lt(e.lower, e.upper, order) and layer[e.upper] == layer[e.lower] + 1
+        for k, nodes in hood.layers.items():
+            assert len(nodes) <= ZOOMS[2].per_layer
+            if k:  # every drawn node hangs on the layer next to it, nearer the centre
+                inner = k - 1 if k > 0 else k + 1
+                assert all(any({e.lower, e.upper} & {n.point} and {e.lower, e.upper} & {q.point for q in hood.layers[inner]}
+                               for e in hood.edges) for n in nodes)
+
+
+def test_the_paper_order_draws_no_layout_step_from_a_hardened_configuration(bench):
+    hardened = DesignPoint(TWO.layout, frozenset({"lwip"}), "mpk-dss")
+    product = hood_for(bench, "redis", hardened, zoom=Zoom(1, 1, 100, False))
+    paper = hood_for(bench, "redis", hardened, zoom=Zoom(1, 1, 100, False), order="paper")
+    up = lambda hood: {e.step for e in hood.edges if e.lower == hardened}  # noqa: E731
+    assert any(s.startswith("isolate") for s in up(product))
+    assert not any(s.startswith("isolate") for s in up(paper)) and up(paper) < up(product)
+
+
+def test_nodes_say_measured_estimated_or_failed_and_meet_the_budget_or_not(bench, tmp_path):
+    db, est = bench
+    budget = 800e3
+    plain = hood_for(bench, "redis", TWO, budget=budget)
+    unmeasured = next(n.point for n in plain.nodes if n.kind == "estimated")
+    journal = Journal(tmp_path / "closed-loop" / "redis-GET.json")
+    journal.add(Entry(key=unmeasured.key(), inputs="x", status="failed", error="build failed"))
+    assert Journal.load(journal.path).failed() == {unmeasured}
+    hood = hood_for(bench, "redis", TWO, budget=budget, failed=Journal.load(journal.path).failed())
+    kinds = {n.point: n.kind for n in hood.nodes}
+    assert kinds[unmeasured] == "failed"
+    for n in hood.nodes:
+        if n.point != unmeasured:
+            assert n.kind == ("measured" if db.lookup("redis", "GET", n.point) else "estimated")
+        assert n.meets == (n.estimate.value >= budget)
+    drawing = layout(hood, ZOOMS[2])
+    for n in hood.nodes:
+        box = drawing.boxes[n.point]
+        text = "".join("".join(drawing.chars[box.y + i][box.x:box.x + box.width]) for i in range(box.height))
+        assert with_unit(n.estimate.value, n.estimate.unit) in text and n.kind in text
+        assert ("✓" in text) == n.meets and ("✗" in text) == (not n.meets)
+    assert "✓ meets GET >= 800k req/s" in legend(hood, "GET >= 800k req/s", ZOOMS[2])
+    compact = layout(hood, ZOOMS[0])
+    assert "FAILED" in "\n".join(compact.text()) or unmeasured not in compact.boxes
+    assert "est estimated" in legend(hood_for(bench, "redis", TWO, zoom=ZOOMS[0]), None, ZOOMS[0])
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_boxes_routes_and_labels_never_overlap(bench, app):
+    db, _ = bench
+    for centre in centres(db, app):
+        for zoom in ZOOMS:
+            hood = hood_for(bench, app, centre, zoom=zoom)
+            d = layout(hood, zoom)
+            boxes = list(d.boxes.values())
+            for i, a in enumerate(boxes):
+                for b in boxes[i + 1:]:
+                    assert a.x + a.width <= b.x or b.x + b.width <= a.x or a.y + a.height <= b.y \
+                        or b.y + b.height <= a.y
+            for route in d.routes:
+                upper, lower = d.boxes[route.edge.upper], d.boxes[route.edge.lower]
+                cells = route.cells
+                assert cells[0][1] == upper.y + upper.height and cells[-1][1] == lower.y - 1
+                assert upper.x < cells[0][0] < upper.x + upper.width - 1
+                assert lower.x < cells[-1][0] < lower.x + lower.width - 1
+                assert all(abs(x1 - x0) + abs(y1 - y0) == 1 for (x0, y0), (x1, y1) in zip(cells, cells[1:]))
+                assert not any(box.contains(x, y) for box in boxes for x, y in cells)
+                if route.label:
+                    x, y, text = route.label
+                    assert "".join(d.chars[y][x:x + len(text)]) == text
+                    assert set(d.roles[y][x:x + len(text)]) == {"label"}
+                    assert route.edge.step.startswith(text.removesuffix("…"))
+
+
+def test_edges_at_the_current_configuration_are_labelled_at_80_columns(bench):
+    hood = hood_for(bench, "redis", TWO, zoom=ZOOMS[0])
+    d = layout(hood, ZOOMS[0])
+    assert d.width <= 78
+    at_centre = [r for r in d.routes if hood.centre in (r.edge.lower, r.edge.upper)]
+    assert at_centre and all(r.label for r in at_centre)
+    text = "\n".join(d.text())
+    assert "isolate" in text and "harden" in text and "(current)" in text
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_ordering_the_layers_does_not_add_crossings(bench, app):
+    db, _ = bench
+    for centre in centres(db, app):
+        hood = hood_for(bench, app, centre, zoom=ZOOMS[3])
+        kept = {k: [n.point for n in nodes] for k, nodes in hood.layers.items()}
+        assert crossings(hood, order_layers(hood)) <= crossings(hood, kept)
+
+
+def test_the_current_and_the_selected_configuration_show_without_colour(bench):
+    hood = hood_for(bench, "redis", TWO)
+    other = hood.layers[1][0].point
+    d = layout(hood, ZOOMS[2], selected=other)
+    here, chosen = d.boxes[TWO], d.boxes[other]
+    assert d.chars[here.y][here.x] == "╔" and d.chars[chosen.y][chosen.x] == "┌"
+    assert "(current)" in "".join(d.chars[here.y + here.height - 2])
+    middle = d.chars[chosen.y + chosen.height // 2]
+    assert middle[chosen.x - 1] == "▶" and middle[chosen.x + chosen.width] == "◀"
+    assert "▶" not in "".join(d.chars[here.y + here.height // 2])
+
+
+def test_moves_follow_layers_and_edges_and_clicks_find_boxes(bench):
+    hood = hood_for(bench, "redis", TWO)
+    d = layout(hood, ZOOMS[2])
+    assert d.selected == TWO
+    up = d.move("up")
+    assert up in {n.point for n in hood.layers[1]} and any(e.lower == TWO and e.upper == up for e in hood.edges)
+    down = d.move("down")
+    assert down in {n.point for n in hood.layers[-1]}
+    top = layout(hood, ZOOMS[2], selected=d.order[1][0])
+    assert top.move("left") == d.order[1][0] and top.move("right") == d.order[1][1]
+    assert layout(hood, ZOOMS[2], selected=d.order[2][0]).move("up") == d.order[2][0]  # the top layer
+    for point, box in d.boxes.items():
+        assert d.node_at(box.x + 1, box.y + 1) == point
+    assert d.node_at(0, d.boxes[TWO].y - 2) is None
