@@ -1,18 +1,22 @@
 """The Safety screen: what the configuration costs, how safe it is, and what to pick under a budget.
 
-Renders `model/safety_summary`, `model/exploration` and `model/order_dot`
-results for the session's configuration; loading a configuration from the
-budget list or a safer step is one undoable session edit.
+Renders `model/safety/summary`, `model/safety/exploration`, `model/safety/dot`
+and `model/safety/hasse` results for the session's configuration; `d` swaps
+the tables for the drawing of the order. Loading a configuration from the
+budget list, a safer step or the drawing is one undoable session edit.
 """
 
 from __future__ import annotations
 
+from flexui.model.explore.journal import Journal, journal_path
+from flexui.model.files.userdirs import data_dir
 from flexui.model.isolation.design import DesignPoint, apply_point
 from flexui.model.perf.cost_breakdown import breakdown
 from flexui.model.perf.estimator import project
 from flexui.model.safety.budget_answer import safest_within
 from flexui.model.safety.dot import to_dot, write_dot
 from flexui.model.safety.exploration import parse_budget
+from flexui.model.safety.hasse import MEETS, OVER, ZOOMS, around, legend, zoom_for
 from flexui.model.safety.order import ORDERS, lt
 from flexui.model.safety.summary import (
     SafetySummary,
@@ -24,6 +28,7 @@ from flexui.model.session.edit_session import SessionEvent
 from flexui.model.vocabulary import MECHANISM_LABELS
 from flexui.screens.base import SessionScreen
 from flexui.screens.widgets.cost_view import CostView
+from flexui.screens.widgets.hasse_view import HasseView
 from flexui.screens.widgets.point_table import PointTable
 from textual import on
 from textual.app import ComposeResult
@@ -45,6 +50,7 @@ class SafetyScreen(SessionScreen):
     AUTO_FOCUS = "#steps"
     BINDINGS = [
         Binding("b", "focus_budget", "Budget"),
+        Binding("d", "toggle_diagram", "Graph"),
         Binding("e", "export", "Export dot/SVG"),
         Binding("o", "cycle_order", "Order"),
         Binding("q", "app.quit", "Quit", show=False),
@@ -55,6 +61,7 @@ class SafetyScreen(SessionScreen):
         super().__init__()
         self.order = "product"
         self.summary: SafetySummary | None = None
+        self.zoom: int | None = None  # the drawing's zoom; None: chosen from the width
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="safety-body"):
@@ -76,6 +83,10 @@ class SafetyScreen(SessionScreen):
                     yield PointTable(id="budget-table")
             yield CostView(id="cost-breakdown")
             yield Static(id="neighbourhood", markup=False)
+        with Vertical(id="hasse-pane"):
+            yield Static(id="hasse-legend", markup=False)
+            yield HasseView(id="hasse")
+            yield Static(id="hasse-detail", markup=False)
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -112,12 +123,17 @@ class SafetyScreen(SessionScreen):
         self.query_one(CostView).show(
             breakdown(estimator.fit(summary.app, summary.metric), summary.point) if summary.metric else None)
         self._fill_neighbourhood(summary)
-        text = self.query_one("#budget", Input).value
-        if text.strip():
-            try:
-                self._fill_budget(parse_budget(text))
-            except ValueError:
-                pass  # the user is told when they submit it
+        budget = self._budget_value()
+        if budget is not None:
+            self._fill_budget(budget)
+        if self.diagram_shown:
+            self._fill_diagram(summary)
+
+    def _budget_value(self) -> float | None:
+        try:
+            return parse_budget(self.query_one("#budget", Input).value)
+        except ValueError:
+            return None  # the user is told when they submit it
 
     @property
     def _steps(self) -> list[DesignPoint]:
@@ -159,6 +175,69 @@ class SafetyScreen(SessionScreen):
         lines.append(f"  ► {mark:>12}  {short(here)}   ({len(above)} safer, {len(below)} less safe)")
         lines += [f"   ▼ {with_unit(values[p], unit):>12}  {short(p)}" for p in sorted(covers_down, key=lambda p: -values[p])[:6]]
         self.query_one("#neighbourhood", Static).update("\n".join(lines))
+
+    @property
+    def diagram_shown(self) -> bool:
+        return self.query_one("#hasse-pane").display
+
+    def _fill_diagram(self, summary: SafetySummary) -> None:
+        _, estimator = self.app.benchmarks
+        zoom = ZOOMS[self.zoom if self.zoom is not None else zoom_for(self.size.width)]
+        failed = Journal.load(journal_path(data_dir(), summary.app, summary.metric)).failed() \
+            if summary.metric else set()
+        budget = self._budget_value()
+        hood = around(summary, estimator, zoom=zoom, order=self.order, failed=failed, budget=budget)
+        title = self.query_one("#hasse-legend", Static)
+        if hood is None:
+            title.update(summary.line())
+            return
+        e = summary.estimate
+        budget_text = None if budget is None or e is None else \
+            f"{summary.metric} {'>=' if e.higher_is_better else '<='} {with_unit(budget, e.unit)}"
+        hidden = sum(hood.hidden.values())
+        title.update(f"Safety order ({self.order}), safer above: {len(hood.nodes)} drawn"
+                     + (f", {hidden} more not drawn" if hidden else "")
+                     + (" (+ draws more)" if hidden and zoom != ZOOMS[-1] else "")
+                     + f"\n{legend(hood, budget_text, zoom)}")
+        self.query_one(HasseView).show(hood, zoom)
+
+    @on(HasseView.Selected)
+    def _diagram_selected(self, event: HasseView.Selected) -> None:
+        drawing = self.query_one(HasseView).drawing
+        node = next(n for n in drawing.hood.nodes if n.point == event.point)
+        e = node.estimate
+        value = with_unit(e.value, e.unit) if e else "no data"
+        verdict = "" if node.meets is None else (f", {MEETS} meets the budget" if node.meets
+                                                 else f", {OVER} over the budget")
+        where = "current" if node.current else "Enter loads it"
+        lines = [f"▶ {value} {node.kind}{verdict} ({where}): {short(node.point)}"]
+        if self.size.width >= 120:
+            up, down = drawing.steps_of(node.point)
+            lines.append("; ".join([*(f"up: {edge.step}" for edge in up),
+                                    *(f"down: undo {edge.step}" for edge in down)]))
+        self.query_one("#hasse-detail", Static).update("\n".join(lines))
+
+    @on(HasseView.Load)
+    def _diagram_load(self, event: HasseView.Load) -> None:
+        if event.point != self.summary.point:
+            self._load_point(event.point)
+
+    @on(HasseView.Zoomed)
+    def _diagram_zoom(self, event: HasseView.Zoomed) -> None:
+        current = self.zoom if self.zoom is not None else zoom_for(self.size.width)
+        self.zoom = max(0, min(len(ZOOMS) - 1, current + event.step))
+        self._fill_diagram(self.summary)
+
+    def action_toggle_diagram(self) -> None:
+        """The drawing of the order in place of the tables, and back."""
+        shown = not self.diagram_shown
+        self.query_one("#hasse-pane").display = shown
+        self.query_one("#safety-body").display = not shown
+        if shown:
+            self._fill_diagram(self.summary)
+            self.query_one(HasseView).focus()
+        else:
+            self.query_one("#steps").focus()
 
     def _fill_budget(self, budget: float) -> None:
         table = self.query_one("#budget-table", PointTable)
@@ -202,6 +281,8 @@ class SafetyScreen(SessionScreen):
         self.refresh_from_session(None)
 
     def action_focus_budget(self) -> None:
+        if self.diagram_shown:
+            self.action_toggle_diagram()
         self.query_one("#budget", Input).focus()
 
     def action_cycle_order(self) -> None:
@@ -210,8 +291,11 @@ class SafetyScreen(SessionScreen):
     @on(DataTable.RowSelected)
     def _load(self, event: DataTable.RowSelected) -> None:
         point = event.data_table.chosen() if isinstance(event.data_table, PointTable) else None
-        if point is None:
-            return
+        if point is not None:
+            self._load_point(point)
+
+    def _load_point(self, point: DesignPoint) -> None:
+        """Every way of picking a configuration on this screen loads it as one undoable edit."""
         self.session.edit_isolation(f"load {short(point)}", lambda iso: apply_point(iso, point))
         self.notify(f"loaded: {short(point)}", timeout=5)
 

@@ -1,0 +1,146 @@
+"""The Safety screen's drawing of the order (d): keys, mouse, loading, zoom, plain text, 80x24 and 160x48."""
+
+from __future__ import annotations
+
+import pytest
+from flexui.model.isolation.design import DesignPoint
+from flexui.screens.widgets.hasse_view import HasseCanvas, HasseView
+from session_app import make_app
+
+
+@pytest.fixture(autouse=True)
+def user_dirs(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+
+
+def painted(app) -> str:
+    """What the terminal shows, as plain text."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def drawing(app):
+    return app.screen.query_one(HasseView).drawing
+
+
+async def show_diagram(pilot, budget: str = "") -> None:
+    await pilot.pause()
+    if budget:
+        await pilot.press("b", *budget, "enter")
+        await pilot.pause()
+    await pilot.press("d")
+    await pilot.pause()
+    await pilot.pause()
+
+
+async def test_d_draws_the_order_arrows_move_and_enter_loads_the_selected(tmp_path):
+    app = make_app(tmp_path, mode="safety")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await show_diagram(pilot)
+        screen = app.screen
+        assert screen.query_one("#hasse-pane").display and not screen.query_one("#safety-body").display
+        assert screen.focused is screen.query_one(HasseView)
+        start = screen.summary.point
+        assert drawing(app).selected == start and "(current)" in painted(app)
+        await pilot.press("up")
+        await pilot.pause()
+        chosen = drawing(app).selected
+        assert chosen in {n.point for n in drawing(app).hood.layers[1]}
+        assert "Enter loads it" in str(screen.query_one("#hasse-detail").render())
+        await pilot.press("right", "left")
+        await pilot.pause()
+        assert drawing(app).selected == chosen
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.summary.point == chosen and app.session.dirty
+        assert drawing(app).hood.centre == chosen and drawing(app).selected == chosen
+        here = drawing(app).boxes[chosen]
+        assert "(current)" in "".join(drawing(app).chars[here.y + here.height - 2])
+        assert "(current)" in str(screen.query_one("#hasse-detail").render())
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        assert screen.summary.point == start and drawing(app).hood.centre == start
+        await pilot.press("d")
+        await pilot.pause()
+        assert screen.query_one("#safety-body").display and screen.focused is screen.query_one("#steps")
+
+
+async def test_a_click_selects_a_box_and_enter_loads_it(tmp_path):
+    app = make_app(tmp_path, mode="safety")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await show_diagram(pilot)
+        below = drawing(app).order[-1][-1]
+        box = drawing(app).boxes[below]
+        view = app.screen.query_one(HasseView)
+        view.scroll_to(0, max(0, box.y - 2), animate=False)
+        await pilot.pause()
+        await pilot.click(HasseCanvas, offset=(box.x + 2, box.y + 1))
+        await pilot.pause()
+        assert drawing(app).selected == below
+        assert DesignPoint.of(app.session.iso) != below
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.summary.point == below
+        assert app.screen.query_one("#steps").points  # the tables follow the loaded configuration too
+        assert drawing(app).hood.centre == below and "(current)" in painted(app)
+
+
+async def test_plus_and_minus_draw_more_or_fewer_layers(tmp_path):
+    app = make_app(tmp_path, mode="safety")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await show_diagram(pilot)
+        assert sorted(drawing(app).hood.layers) == [-1, 0, 1]
+        await pilot.press("plus")
+        await pilot.pause()
+        assert sorted(drawing(app).hood.layers) == [-1, 0, 1, 2]
+        await pilot.press("minus", "minus")
+        await pilot.pause()
+        assert sorted(drawing(app).hood.layers) == [-1, 0, 1]
+
+
+async def test_the_key_is_in_the_key_bar_help_and_palette(tmp_path):
+    app = make_app(tmp_path, mode="safety")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        bar = painted(app).splitlines()[-1]
+        assert "d Graph" in bar and "x Run plan" in bar
+        titles = {c.title: c.help for c in app.get_system_commands(app.screen)}
+        assert titles.get("Graph") == "key: d"
+        await pilot.press("d", "f1")
+        await pilot.pause()
+        rows = [app.screen.query_one("#help-table").get_row_at(i)
+                for i in range(app.screen.query_one("#help-table").row_count)]
+        assert ["d", "Graph"] in rows and ["⏎", "Load the selected configuration"] in rows
+        assert ["+, =", "More layers"] in rows
+
+
+async def test_without_colour_the_current_node_and_the_budget_verdicts_read_as_text(tmp_path, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(tmp_path, mode="safety")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await show_diagram(pilot, "800k")
+        assert app.no_color
+        text = painted(app)
+        assert "✓ meets GET >= 800k req/s · ✗ over" in text
+        here = drawing(app).boxes[app.screen.summary.point]
+        assert "▶║" in text and "(current)" in text and "╔" in text
+        verdicts = [n.meets for n in drawing(app).hood.nodes]
+        assert True in verdicts and False in verdicts
+        box_text = "".join(drawing(app).chars[here.y + 1])
+        assert ("✓" if drawing(app).hood.layers[0][0].meets else "✗") in box_text
+
+
+def test_snapshot_diagram_at_80x24(tmp_path, snap_compare):
+    async def run(pilot):
+        await show_diagram(pilot, "800k")
+
+    assert snap_compare(make_app(tmp_path, mode="safety"), terminal_size=(80, 24), run_before=run)
+
+
+def test_snapshot_diagram_at_160x48(tmp_path, snap_compare):
+    async def run(pilot):
+        await show_diagram(pilot, "800k")
+        await pilot.press("up")
+        await pilot.pause()
+
+    assert snap_compare(make_app(tmp_path, mode="safety"), terminal_size=(160, 48), run_before=run)
