@@ -12,7 +12,7 @@ import re
 from dataclasses import replace
 
 from flexui.model.files.problems import Problem
-from flexui.model.isolation.app_libraries import AppLibrary, app_libraries
+from flexui.model.isolation.board import Board, Chip, Column, compartment_board
 from flexui.model.isolation.configuration import (
     MAX_COMPARTMENTS,
     Hardening,
@@ -29,6 +29,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, HorizontalScroll, Vertical, VerticalScroll
+from textual.message import Message
 from textual.widget import MountError
 from textual.widgets import Checkbox, Label, Select, Static
 
@@ -53,45 +54,83 @@ class Columns(HorizontalScroll, can_focus=False):
 class LibraryChip(Draggable):
     """One library: its name, core marker, hardening and any problem."""
 
-    def __init__(self, lib: AppLibrary, hardening: Hardening, problems: list[Problem]) -> None:
-        self.lib, self.hardening, self.problems = lib, hardening, problems
-        super().__init__(self._text(), id=f"lib-{lib.name}", classes="chip", markup=False)
-        self.set_class(bool(problems), "-problem")
-        self.set_class(hardening.any, "-hardened")
-        self.set_class(not lib.in_kraft, "-unplaced")
+    class Selected(Message):
+        """A click chose this library; the screen decides what selection means."""
+
+        def __init__(self, name: str) -> None:
+            self.name = name
+            super().__init__()
+
+    def __init__(self, chip: Chip) -> None:
+        super().__init__(id=f"lib-{chip.lib.name}", classes="chip", markup=False)
+        self.show(chip)
+
+    def show(self, chip: Chip) -> None:
+        self.chip = chip
+        self.lib = chip.lib
+        self.update(self._text())
+        self.set_class(bool(chip.problems), "-problem")
+        self.set_class(chip.hardening.any, "-hardened")
+        self.set_class(not chip.lib.in_kraft, "-unplaced")
 
     def _text(self) -> str:
-        marks = "".join(key if getattr(self.hardening, field) else "-" for field, key in HARDENING_KEYS)
+        hardening = self.chip.hardening
+        marks = "".join(key if getattr(hardening, field) else "-" for field, key in HARDENING_KEYS)
         core = " ◆" if self.lib.is_core else ""
-        warn = " ⚠" if self.problems else ""
-        tag = f"  [{marks}]" if self.hardening.any else ""
+        warn = " ⚠" if self.chip.problems else ""
+        tag = f"  [{marks}]" if hardening.any else ""
         return f"{self.lib.name}{core}{tag}{warn}"
 
     def ghost_text(self) -> str:
         return f"⇢ {self.lib.name}"
 
     def on_click(self) -> None:
-        self.screen.select(self.lib.name)
+        self.post_message(self.Selected(self.lib.name))
 
 
 class CompartmentColumn(DropZone):
     """One compartment: title with default marker, its library chips, its problems."""
 
-    def __init__(self, index: int, name: str, default: bool, problems: list[Problem],
-                 declared: bool = True) -> None:
-        super().__init__(id="comp-" + re.sub(r"[^A-Za-z0-9_-]", "_", name),
-                         classes="column" if declared else "column -undeclared")
-        self.index, self.comp_name, self.default, self.problems = index, name, default, problems
-        self.declared = declared
+    def __init__(self, column: Column) -> None:
+        super().__init__(id="comp-" + re.sub(r"[^A-Za-z0-9_-]", "_", column.name),
+                         classes="column" if column.declared else "column -undeclared")
+        self.column = column
+        self.comp_name, self.declared = column.name, column.declared
 
     def compose(self) -> ComposeResult:
-        star = "  ★ default" if self.default else ""
-        title = f"{self.index + 1}. {self.comp_name}{star}" if self.declared \
-            else f"⚠ {self.comp_name}: not declared"
-        yield Label(title, classes="column-title")
-        yield ChipList(classes="chips")
-        yield Static("\n".join(f"⚠ {p.message}" for p in self.problems), classes="column-problems",
-                     markup=False)
+        yield Label(self._title(), classes="column-title")
+        yield ChipList(*(LibraryChip(chip) for chip in self.column.chips), classes="chips")
+        yield Static(self._problems(), classes="column-problems", markup=False)
+
+    def _title(self) -> str:
+        c = self.column
+        star = "  ★ default" if c.default else ""
+        return f"{c.index + 1}. {c.name}{star}" if c.declared else f"⚠ {c.name}: not declared"
+
+    def _problems(self) -> str:
+        return "\n".join(f"⚠ {p.message}" for p in self.column.problems)
+
+    async def show(self, column: Column) -> None:
+        """Repaint only what changed: the title, the problems, and chips that came, went or changed."""
+        if column == self.column:
+            return
+        self.column = column
+        self.query_one(".column-title", Label).update(self._title())
+        self.query_one(".column-problems", Static).update(self._problems())
+        chip_list = self.query_one(ChipList)
+        wanted = [chip.lib.name for chip in column.chips]
+        for widget in list(chip_list.query_children(LibraryChip)):
+            if widget.lib.name not in wanted:
+                await widget.remove()
+        current = {widget.lib.name: widget for widget in chip_list.query_children(LibraryChip)}
+        for i, chip in enumerate(column.chips):
+            widget = current.get(chip.lib.name)
+            if widget is None:
+                children = list(chip_list.query_children(LibraryChip))
+                new = LibraryChip(chip)
+                await chip_list.mount(new, before=children[i] if i < len(children) else None)
+            elif widget.chip != chip:
+                widget.show(chip)
 
 
 class NewCompartmentZone(DropZone):
@@ -167,45 +206,27 @@ class CompartmentsScreen(SessionScreen):
                 raise
 
     async def _rebuild_columns(self) -> None:
-        iso = self.session.iso
-        problems = self.session.problems()
-        by_subject: dict[str, list[Problem]] = {}
-        for p in problems:
-            by_subject.setdefault(p.subject, []).append(p)
-        self._sync_mechanism(iso, by_subject)
-        libs = app_libraries(self.session)
-        names = {lib.name for lib in libs}
+        board = compartment_board(self.session)
+        self._sync_mechanism(self.session.iso, board)
+        names = board.libraries
         if self.selected not in names:
-            self.selected = libs[0].name if libs else None
+            self.selected = names[0] if names else None
         columns = self.query_one(Columns)
-        scroll_x = columns.scroll_x
-        await columns.remove_children()
-        new_columns = []
-        chips: dict[str, list[LibraryChip]] = {c.name: [] for c in iso.compartments}
-        default = iso.default_compartment
-        for lib in libs:
-            where = iso.compartment_of(lib.name) if lib.in_kraft else (default.name if default else None)
-            lib_obj = iso.libraries.get(lib.name)
-            chip = LibraryChip(lib, lib_obj.hardening if lib_obj else Hardening(), by_subject.get(lib.name, []))
-            chip.set_class(lib.name == self.selected, "-selected")
-            chips.setdefault(where or "no compartment", []).append(chip)
-        for i, comp in enumerate(iso.compartments):
-            column_problems = by_subject.get(comp.name, []) + [
-                p for lib in chips.get(comp.name, []) for p in lib.problems]
-            new_columns.append(CompartmentColumn(i, comp.name, comp.default, column_problems))
-        declared = {c.name for c in iso.compartments}
-        for key in [k for k in chips if k not in declared]:
-            # A library placed in a compartment kraft.yaml does not declare: shown where it says, flagged.
-            new_columns.append(CompartmentColumn(len(new_columns), key, False, [
-                p for lib in chips[key] for p in lib.problems], declared=False))
-        await columns.mount(*new_columns)
-        for column in new_columns:
-            await column.query_one(".chips").mount(*chips.get(column.comp_name, []))
-        columns.scroll_to(x=scroll_x, animate=False)
-        self.query_one("#problems", Static).update(self._problem_text(problems))
+        shown = list(columns.query_children(CompartmentColumn))
+        if [(w.comp_name, w.declared) for w in shown] == [(c.name, c.declared) for c in board.columns]:
+            for widget, column in zip(shown, board.columns):
+                await widget.show(column)
+        else:  # compartments came, went or were renamed: the columns themselves change
+            scroll_x = columns.scroll_x
+            await columns.remove_children()
+            await columns.mount(*(CompartmentColumn(column) for column in board.columns))
+            columns.scroll_to(x=scroll_x, animate=False)
+        for chip in self.query(LibraryChip):
+            chip.set_class(chip.lib.name == self.selected, "-selected")
+        self.query_one("#problems", Static).update(self._problem_text(list(board.problems)))
         self.query_one(SafetyLine).show(self.session)
 
-    def _sync_mechanism(self, iso: IsolationConfig, by_subject: dict[str, list[Problem]]) -> None:
+    def _sync_mechanism(self, iso: IsolationConfig, board: Board) -> None:
         with self.prevent(Select.Changed, Checkbox.Changed):
             self.query_one("#driver", Select).value = iso.driver
             stacks = self.query_one("#stacks", Select)
@@ -215,7 +236,7 @@ class CompartmentsScreen(SessionScreen):
             dss.value = iso.dss
             dss.disabled = iso.driver != MPK or iso.shared_stacks
         notes = [MECHANISM_NOTES[iso.driver]] if iso.driver in MECHANISM_NOTES else []
-        notes += [f"⚠ {p.message}" for key in ("dss", "stacks", "tlsf", "heap_size") for p in by_subject.get(key, [])]
+        notes += [f"⚠ {p.message}" for key in ("dss", "stacks", "tlsf", "heap_size") for p in board.problems_of(key)]
         self.query_one("#mechanism-note", Static).update("\n".join(notes))
 
     @staticmethod
@@ -227,6 +248,10 @@ class CompartmentsScreen(SessionScreen):
         return head + ":\n" + "\n".join(f"  {'⚠' if p.severity == 'error' else '·'} {p.message}" for p in problems)
 
     # -- selection ---------------------------------------------------------------
+    @on(LibraryChip.Selected)
+    def _chip_selected(self, message: LibraryChip.Selected) -> None:
+        self.select(message.name)
+
     def select(self, name: str | None) -> None:
         self.selected = name
         for chip in self.query(LibraryChip):

@@ -282,3 +282,39 @@ async def test_dss_checkbox_is_marked_only_when_on_so_no_color_tells_them_apart(
         await pilot.press("D")
         await settle(pilot)
         assert not app.session.iso.dss and not dss.value and "X" not in str(dss.render())
+
+
+async def test_an_edit_repaints_only_what_it_changed(tmp_path):
+    """A move or a hardening toggle keeps every other chip and column as it was (scroll, hover, focus)."""
+    app = make_app(tmp_path, mode="compartments")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        columns = {w.comp_name: w for w in screen.query("CompartmentColumn")}
+        chips = {w.lib.name: w for w in screen.query("LibraryChip")}
+        screen.select("newlib")
+        await pilot.press("shift+right")
+        await settle(pilot)
+        assert app.session.iso.compartment_of("newlib") == "comp2"
+        assert "newlib" in str(screen.query_one("#comp-comp2").query_one("#lib-newlib").render())
+        assert {w.comp_name: w for w in screen.query("CompartmentColumn")} == columns
+        after = {w.lib.name: w for w in screen.query("LibraryChip")}
+        assert {n for n in chips if after[n] is not chips[n]} == {"newlib"}
+        await pilot.press("U")
+        await settle(pilot)
+        assert "[U--]" in str(screen.query_one("#lib-newlib").render())
+        assert {w.lib.name: w for w in screen.query("LibraryChip")} == after
+
+
+async def test_clicking_a_chip_selects_it_and_the_keys_move_that_one(tmp_path):
+    app = make_app(tmp_path, mode="compartments")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.click("#lib-lwip")
+        await settle(pilot)
+        assert app.screen.query_one("#lib-lwip").has_class("-selected")
+        assert [w.lib.name for w in app.screen.query("LibraryChip.-selected")] == ["lwip"]
+        before = app.session.iso.compartment_of("lwip")
+        await pilot.press("shift+left")
+        await settle(pilot)
+        assert app.session.iso.compartment_of("lwip") != before
