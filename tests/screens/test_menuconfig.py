@@ -300,7 +300,9 @@ def test_snapshot_symbol_info(tmp_path, snap_compare):
 def test_snapshot_diff_view(tmp_path, snap_compare):
     async def diff(pilot):
         await jump(pilot, "LIBUKSP")
-        await pilot.press("s")  # after the slow search, so the 4 s "Saved" toast is still up
+        await pilot.press("s")
+        await pilot.pause()
+        pilot.app.clear_notifications()  # the "Saved" toast expires on its own clock: keep it out
         await pilot.press("y", "D")
         await pilot.pause()
 
