@@ -44,7 +44,7 @@ class FlexApp(App):
         self._initial_mode = mode if mode in self.MODES else next(iter(self.MODES))
         self._main_thread = threading.get_ident()
         self._learned = False
-        session.subscribe(self._on_session_event)
+        self._unsubscribe = session.subscribe(self._on_session_event)
 
     @functools.cached_property
     def benchmarks(self):
@@ -69,6 +69,19 @@ class FlexApp(App):
             # The loaded model and Textual's own start-up objects live as long as the app:
             # kept out of full collections, whose pauses (up to 0.1 s) showed as key-press spikes.
             self.call_after_refresh(gc.freeze)
+
+    def switch_session(self, session: Session, notes: list[str] = ()) -> None:
+        """Edit another app (a new work directory's): the screens not shown are built again for it."""
+        self._unsubscribe()
+        self.session = session
+        self._unsubscribe = session.subscribe(self._on_session_event)
+        for mode in self.MODES:
+            if mode != self.current_mode:
+                self.remove_mode(mode)
+                self.add_mode(mode, self.MODES[mode])
+        self.screen.post_message(SessionChanged(None))
+        for note in notes:
+            self.notify(note, severity="warning", timeout=12)
 
     def learn_first_frame(self, nav: MenuNavigator) -> None:
         """Record this terminal's colours of the Kconfig screen for the next first frame."""

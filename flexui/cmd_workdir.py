@@ -17,8 +17,8 @@ from flexui.model.workdir.git import (
     REWRITING_FILE,
     Pins,
     WorkdirError,
+    create_workdir,
     git_repos,
-    init_workdir,
     parse_rewriting,
     reset_rewriting,
     update_workdir,
@@ -53,20 +53,6 @@ def build_parser() -> argparse.ArgumentParser:
     how.add_argument("--keep", "--force", dest="keep", action="store_true",
                      help="reset anyway, leaving your own changes in place (they are never discarded)")
     return p
-
-
-def _libraries(app: str, given: str | None) -> list[str]:
-    if given:
-        return [lib.strip() for lib in given.split(",") if lib.strip()]
-    from flexui.model.isolation.kraftyaml import load_kraft
-    from flexui.paths import embedded_tree
-
-    kraft = embedded_tree() / "apps" / app / KRAFT_YAML
-    if not kraft.is_file():
-        raise WorkdirError(f"no sample app {app!r} to take the libraries from; give --libs")
-    libs = (load_kraft(kraft).data.get("libraries") or {})
-    core = embedded_tree() / "unikraft" / "lib"
-    return sorted(str(name) for name in libs if not (core / str(name)).is_dir())  # core ones come with unikraft
 
 
 def _status(workdir: Path) -> int:
@@ -134,8 +120,9 @@ def main(argv: list[str]) -> int:
         args.app = args.app.resolve()
     try:
         if args.command == "init":
-            pins = Pins.load(args.pins) if args.pins else None
-            created = init_workdir(args.dir, args.app, _libraries(args.app, args.libs), args.remote, pins)
+            libs = [lib.strip() for lib in args.libs.split(",") if lib.strip()] if args.libs else None
+            created = create_workdir(args.dir, args.app, libraries=libs, remote=args.remote, pins_file=args.pins,
+                                     on_output=lambda line: print(line, flush=True))
             print(f"cloned {len(created)} repositories into {args.dir}" if created else "nothing to clone")
         elif args.command == "update":
             pins = Pins.load(args.pins) if args.pins else None

@@ -3,12 +3,15 @@
 Builds and runs happen in thread workers (model/build_runner, model/qemu_runner);
 their output reaches the log through `call_from_thread`, so the UI never
 blocks. Cancel/Stop set an event the runners watch; they kill the whole
-process group.
+process group. On a tree that cannot build (the embedded one), w creates a
+work directory for the app (model/workdir/git.create_workdir, as `flexui
+workdir init`) and opens its app, the session's configuration carried over.
 """
 
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 from flexui.model.build.built_image import built_configuration, built_settings, session_differs
 from flexui.model.build.prereqs import check_build
@@ -16,6 +19,7 @@ from flexui.model.build.runner import (
     BuildPlan,
     BuildResult,
     Progress,
+    needs_workdir,
     plan_build,
     why_not_buildable,
 )
@@ -23,9 +27,10 @@ from flexui.model.files.problems import InputError
 from flexui.model.run.qemu_command import app_images, run_spec_for
 from flexui.model.run.qemu_runner import RunResult
 from flexui.model.run.qemu_runner import run as run_qemu
-from flexui.model.session.edit_session import SessionEvent
+from flexui.model.session.edit_session import Session, SessionEvent
 from flexui.screens.base import SessionScreen
 from flexui.screens.widgets.dialogs import ConfirmDialog
+from flexui.screens.workdir_dialog import WorkdirInitDialog, WorkdirRequest
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -42,6 +47,7 @@ class BuildRunScreen(SessionScreen):
         Binding("r", "run", "Run"),
         Binding("c,escape", "cancel", "Cancel/Stop"),
         Binding("t", "focus_timeout", "Timeout", show=False),
+        Binding("w", "workdir_init", "Work dir", show=False),
         Binding("ctrl+l", "clear_log", "Clear log", show=False),
         Binding("q", "app.quit", "Quit", show=False),
     ]
@@ -106,7 +112,10 @@ class BuildRunScreen(SessionScreen):
         """Why the build cannot start here (the embedded tree, no .config): said before make says it worse."""
         from flexui.model.workdir.rewriting import workdir_of
 
-        return why_not_buildable(plan, workdir_of(plan.app_dir))
+        reason = why_not_buildable(plan, workdir_of(plan.app_dir))
+        if reason and needs_workdir(plan, workdir_of(plan.app_dir)):
+            return f"{reason} · w creates it now and opens its app"
+        return reason
 
     # -- helpers ------------------------------------------------------------------
     def _status(self, text: str) -> None:
@@ -254,6 +263,52 @@ class BuildRunScreen(SessionScreen):
         text = f"{result.describe()} ({result.accel}, {result.duration:.1f} s{extra})"
         self._status(text)
         self.notify(text, severity="information" if result.ok else "warning", timeout=8)
+
+    # -- work directory -------------------------------------------------------------
+    def action_workdir_init(self) -> None:
+        """`flexui workdir init` for this app, asked in a dialog, streamed here; then its app is opened."""
+        if self.busy:
+            self.notify(f"a {self.busy} is in progress; c cancels it", severity="warning")
+            return
+        from flexui.model.workdir.git import DEFAULT_REMOTE  # GitPython: only when asked for
+
+        name = self.session.app_name
+        self.app.push_screen(WorkdirInitDialog(name, Path.home() / "flexos" / name, DEFAULT_REMOTE),
+                             lambda request: request and self._start_workdir_init(request))
+
+    def _start_workdir_init(self, request: WorkdirRequest) -> None:
+        self.busy = "work directory creation"
+        name = self.session.app_name
+        carried = self.session.as_preset(f"{name}-session") if self.session.iso.compartments else None
+        self._log(f"── flexui workdir init {request.directory} --app {name} --remote {request.remote} ──")
+        self._status(f"creating the work directory {request.directory}…")
+
+        def work() -> None:
+            from flexui.model.kconfig.tree import TreeError, locate
+            from flexui.model.workdir.git import WorkdirError, create_workdir
+
+            try:
+                create_workdir(request.directory, name, remote=request.remote, pins_file=request.pins,
+                               on_output=lambda line: self._from_thread(self._log, line))
+                app_dir = request.directory / "apps" / name
+                self._from_thread(self._log, f"[flexui] opening {app_dir}")
+                session = Session.open(app_dir, workdir=locate(workdir=request.directory))
+                notes = [str(p) for p in session.apply_preset(carried)] if carried else []
+            except (WorkdirError, TreeError, InputError) as e:
+                self._from_thread(self._refused, str(e).splitlines()[0])
+                return
+            self._from_thread(self._workdir_done, session, notes)
+
+        self.run_worker(work, thread=True, exclusive=True, group="workdir", name="workdir init")
+
+    def _workdir_done(self, session: Session, notes: list[str]) -> None:
+        self.busy = None
+        self.app.switch_session(session, notes)
+        carried = "; the session's configuration carried over: s saves it" if session.dirty else ""
+        message = f"opened {session.app_dir}{carried}"
+        self._log(f"[flexui] {message}")
+        self.notify(message, timeout=10)
+        self._status(self._image_text())
 
     def action_cancel(self) -> None:
         if self.busy:

@@ -87,6 +87,11 @@ def build_env(app_dir: Path, workdir: Path | None, extra: dict[str, str] | None 
     return env | kraft_env(workdir) | (extra or {})
 
 
+def needs_workdir(plan: BuildPlan, workdir: Path | None) -> bool:
+    """The FlexOS sequence needs a work directory (unikraft/ with its Makefile) the app is not in."""
+    return plan.flexos and (workdir is None or not (workdir / "unikraft" / "Makefile").is_file())
+
+
 def why_not_buildable(plan: BuildPlan, workdir: Path | None) -> str | None:
     """Why the FlexOS sequence cannot start here (one line naming the next step), or None."""
     if plan.problem:
@@ -94,7 +99,7 @@ def why_not_buildable(plan: BuildPlan, workdir: Path | None) -> str | None:
     if not plan.flexos:
         return None
     app = plan.app_dir
-    if workdir is None or not (workdir / "unikraft" / "Makefile").is_file():
+    if needs_workdir(plan, workdir):
         return (f"app {app.name} is not in a FlexOS work directory (unikraft/, libs/, apps/); create one with "
                 f"`flexui workdir init DIR --app {app.name} --remote URL|DIR` and open DIR/apps/{app.name}")
     if not (app / "Makefile").is_file():

@@ -28,6 +28,7 @@ import shutil
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import git
 from flexui.model.files.problems import UserError
@@ -95,17 +96,40 @@ def _url(remote: str, repo: str) -> str:
     return f"{remote.rstrip('/')}/{repo}.git" if "://" in remote or remote.startswith("git@") else str(local)
 
 
+def sample_libraries(app: str) -> list[str]:
+    """The external libraries of the embedded sample app (the core ones come with unikraft)."""
+    from flexui.model.isolation.kraftyaml import load_kraft
+    from flexui.paths import embedded_tree
+
+    kraft = embedded_tree() / "apps" / app / KRAFT_YAML
+    if not kraft.is_file():
+        raise WorkdirError(f"no sample app {app!r} to take the libraries from; give --libs")
+    libs = (load_kraft(kraft).data.get("libraries") or {})
+    core = embedded_tree() / "unikraft" / "lib"
+    return sorted(str(name) for name in libs if not (core / str(name)).is_dir())
+
+
+def create_workdir(dest: Path, app: str, *, libraries: list[str] | None = None, remote: str = DEFAULT_REMOTE,
+                   pins_file: Path | None = None, on_output: Callable[[str], None] = lambda line: None
+                   ) -> list[Path]:
+    """`flexui workdir init`, for the CLI and the Build/Run screen: the app's libraries, the pins, the clones."""
+    pins = Pins.load(pins_file) if pins_file else None
+    return init_workdir(dest, app, libraries if libraries is not None else sample_libraries(app), remote, pins,
+                        on_output)
+
+
 def init_workdir(dest: Path, app: str, libraries: list[str], remote: str = DEFAULT_REMOTE,
-                 pins: Pins | None = None) -> list[Path]:
-    """Clone every repository the app needs at its pinned ref; all or nothing."""
+                 pins: Pins | None = None, on_output: Callable[[str], None] = lambda line: None) -> list[Path]:
+    """Clone every repository the app needs at its pinned ref; all or nothing. `on_output` hears each step."""
     pins = pins or Pins.load()
     dest = Path(dest)
     todo = {path: repo for path, repo in repo_names(app, libraries).items() if not (dest / path / ".git").exists()}
     dest.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".flexui-clone-", dir=dest))
     try:
-        for path, repo in todo.items():
+        for i, (path, repo) in enumerate(todo.items(), 1):
             url = _url(remote, repo)
+            on_output(f"[{i}/{len(todo)}] cloning {repo} at {pins.ref(repo)} from {url}")
             try:
                 clone = git.Repo.clone_from(url, staging / path)
                 clone.git.checkout(pins.ref(repo))
