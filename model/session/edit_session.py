@@ -225,15 +225,8 @@ class Session:
     def move_library(self, library: str, compartment: str) -> list[str]:
         """Move a library (and what FlexOS keeps with it); return every library moved."""
         notes: list[str] = []
-
-        def move(iso: IsolationConfig) -> list[str]:
-            if library not in iso.libraries:
-                iso.add_library(library)
-            moved = iso.move_library(library, compartment)
-            notes.extend(f"{m} moves with {library}: FlexOS keeps them in one compartment"
-                         for m in moved if m != library)
-            return moved
-        return self._edit_with(f"move {library} to {compartment}", move, notes)
+        return self._edit_with(f"move {library} to {compartment}",
+                               lambda iso: _place(iso, library, compartment, notes), notes)
 
     def add_compartment(self, name: str, library: str | None = None) -> list[str]:
         """A new compartment, with `library` (and its coupled libraries) moved into it."""
@@ -241,14 +234,7 @@ class Session:
 
         def add(iso: IsolationConfig) -> list[str]:
             iso.add_compartment(name)
-            if library is None:
-                return []
-            if library not in iso.libraries:
-                iso.add_library(library)
-            moved = iso.move_library(library, name)
-            notes.extend(f"{m} moves with {library}: FlexOS keeps them in one compartment"
-                         for m in moved if m != library)
-            return moved
+            return [] if library is None else _place(iso, library, name, notes)
         return self._edit_with(f"new compartment {name}", add, notes)
 
     def rename_compartment(self, old: str, new: str) -> None:
@@ -580,3 +566,13 @@ class Session:
                 path.read_text(encoding="utf-8"), self.workdir.libraries()).items():
             if lib in self.iso.libraries:
                 self.iso.set_hardening(lib, hardening)
+
+
+def _place(iso: IsolationConfig, library: str, compartment: str, notes: list[str]) -> list[str]:
+    """Put a library in a compartment, noting the libraries FlexOS moves with it."""
+    if library not in iso.libraries:
+        iso.add_library(library)
+    moved = iso.move_library(library, compartment)
+    notes.extend(f"{m} moves with {library}: FlexOS keeps them in one compartment"
+                 for m in moved if m != library)
+    return moved
