@@ -59,6 +59,10 @@ class FlexApp(App):
             db = BenchDB.load(with_user=False)
         return db, Estimator(db)
 
+    def reload_benchmarks(self) -> None:
+        """Read the benchmark data again on next use: a closed-loop run has added measurements."""
+        self.__dict__.pop("benchmarks", None)
+
     def on_mount(self) -> None:
         self.switch_mode(self._initial_mode)
         for problem in self.session.loaded.problems:

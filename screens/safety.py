@@ -327,4 +327,10 @@ class SafetyScreen(SessionScreen):
             return
         metric = self.query_one("#metric", Select).value
         self.app.push_screen(RunPlanScreen(loop_arguments(
-            self.session.app_dir, metric if isinstance(metric, str) else "", budget, self.order)))
+            self.session.app_dir, metric if isinstance(metric, str) else "", budget, self.order)),
+            self._after_run_plan)
+
+    def _after_run_plan(self, _: None) -> None:
+        """What the run measured or failed shows at once: in the tables and in the drawing."""
+        self.app.reload_benchmarks()
+        self.refresh_from_session(None)

@@ -167,6 +167,7 @@ def test_the_current_and_the_selected_configuration_show_without_colour(bench):
     middle = d.chars[chosen.y + chosen.height // 2]
     assert middle[chosen.x - 1] == "▶" and middle[chosen.x + chosen.width] == "◀"
     assert "▶" not in "".join(d.chars[here.y + here.height // 2])
+    assert d.select(TWO).chars == layout(hood, ZOOMS[2]).chars and d.select(TWO).selected == TWO
 
 
 def test_moves_follow_layers_and_edges_and_clicks_find_boxes(bench):

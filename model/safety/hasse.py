@@ -263,6 +263,13 @@ class Drawing:
         choices = [p for p in self.order[target] if p in linked] or self.order[target]
         return min(choices, key=lambda p: (abs(_mid(self.boxes[p]) - _mid(here)), self.order[target].index(p)))
 
+    def select(self, point: DesignPoint) -> "Drawing":
+        """The same drawing with `point` selected: only the marks beside two boxes change."""
+        chars, roles = [row[:] for row in self.chars], [row[:] for row in self.roles]
+        _mark(chars, roles, self.boxes[self.selected], False)
+        _mark(chars, roles, self.boxes[point], True)
+        return Drawing(self.hood, self.boxes, self.routes, chars, roles, point, self.order)
+
     def steps_of(self, point: DesignPoint) -> tuple[list[Edge], list[Edge]]:
         """(edges up to safer configurations, edges down to less safe ones) drawn at `point`."""
         return ([e for e in self.hood.edges if e.lower == point],
@@ -451,12 +458,16 @@ def _paint_box(chars, roles, box: Box, top_ports: set[int], bottom_ports: set[in
         for i, ch in enumerate(text):
             chars[r][x0 + 1 + i] = ch
             roles[r][x0 + 1 + i] = verdict.get(ch, "failed" if box.node.kind == "failed" else role)
-    if selected:
-        middle = y0 + box.height // 2
-        for x, mark in ((x0 - 1, "▶"), (x1 + 1, "◀")):
-            if 0 <= x < len(chars[middle]):
-                chars[middle][x] = mark
-                roles[middle][x] = "selected"
+    _mark(chars, roles, box, selected)
+
+
+def _mark(chars, roles, box: Box, selected: bool) -> None:
+    """▶ and ◀ beside the middle of a selected box (blank otherwise): visible without colour."""
+    middle = box.y + box.height // 2
+    for x, mark in ((box.x - 1, "▶"), (box.x + box.width, "◀")):
+        if 0 <= x < len(chars[middle]):
+            chars[middle][x] = mark if selected else " "
+            roles[middle][x] = "selected" if selected else ""
 
 
 def _place_label(chars, roles, edge: Edge, cells, track: int | None, first_gap_row: int):

@@ -90,7 +90,7 @@ class HasseView(ScrollableContainer, can_focus=True):
 
     def select(self, point: DesignPoint) -> None:
         if self.drawing is not None and point != self.drawing.selected:
-            self._draw(layout(self.drawing.hood, self._zoom, point))
+            self._draw(self.drawing.select(point))
 
     def clicked(self, x: int, y: int, chain: int) -> None:
         point = self.drawing.node_at(x, y) if self.drawing else None

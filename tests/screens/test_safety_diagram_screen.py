@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
+from flexui.model.explore.journal import Entry, Journal, journal_path
+from flexui.model.files.userdirs import data_dir
 from flexui.model.isolation.design import DesignPoint
+from flexui.model.perf.benchdata import Measurement, record
+from flexui.model.safety.summary import with_unit
+from flexui.screens.run_plan import RunPlanScreen
 from flexui.screens.widgets.hasse_view import HasseCanvas, HasseView
 from session_app import make_app
 
@@ -144,3 +151,36 @@ def test_snapshot_diagram_at_160x48(tmp_path, snap_compare):
         await pilot.pause()
 
     assert snap_compare(make_app(tmp_path, mode="safety"), terminal_size=(160, 48), run_before=run)
+
+
+async def test_after_a_run_plan_the_drawing_marks_what_it_measured_and_what_failed(tmp_path):
+    app = make_app(tmp_path, mode="safety")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await show_diagram(pilot, "800k")
+        estimated = [n for n in drawing(app).hood.nodes if n.kind == "estimated"]
+        measured_now, failed_now = estimated[0], estimated[1]
+        record(data_dir() / "benchdata", Measurement(
+            app="redis", metric="GET", point=measured_now.point, mean=700e3, stdev=5e3, runs=3,
+            unit="req/s", higher_is_better=True, source="user"))
+        Journal.load(journal_path(data_dir(), "redis", "GET")).add(
+            Entry(key=failed_now.point.key(), inputs="x", status="failed", error="build failed"))
+        await pilot.press("x")
+        await pilot.pause()
+        plan = app.screen
+        assert isinstance(plan, RunPlanScreen)
+        for _ in range(300):  # the embedded tree cannot build: the run stops at once
+            if plan.finished:
+                break
+            await asyncio.sleep(0.05)
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.pause()
+        kinds = {n.point: n for n in drawing(app).hood.nodes}
+        assert kinds[measured_now.point].kind == "measured" and kinds[failed_now.point].kind == "failed"
+        canvas = str(app.screen.query_one(HasseCanvas).render())
+        for point, words in ((measured_now.point, (with_unit(700e3, "req/s"), "measured")),
+                             (failed_now.point, ("failed",))):
+            box = drawing(app).boxes[point]
+            inside = "".join("".join(drawing(app).chars[box.y + i][box.x:box.x + box.width])
+                             for i in range(box.height))
+            assert all(w in inside for w in words) and inside[:box.width] in canvas
