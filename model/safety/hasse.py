@@ -25,7 +25,6 @@ KIND_SHORT = {"measured": "meas", "estimated": "est", "failed": "FAILED"}  # "fa
 KIND_RANK = {"measured": 0, "failed": 1, "estimated": 2}
 MEETS, OVER = "✓", "✗"
 CURRENT = "(current)"
-H_GAP = 3
 MIN_LABEL = 8
 
 
@@ -37,9 +36,10 @@ class Zoom:
     down: int
     per_layer: int
     spelled: bool  # kinds spelled out on a line of their own (wide terminals)
+    gap: int = 3  # columns between boxes: room for the labels
 
 
-ZOOMS = (Zoom(1, 1, 3, False), Zoom(2, 1, 4, False), Zoom(2, 2, 5, True), Zoom(3, 2, 7, True))
+ZOOMS = (Zoom(1, 1, 3, False), Zoom(2, 1, 4, False), Zoom(2, 2, 5, True, 6), Zoom(3, 2, 7, True, 6))
 
 
 def zoom_for(width: int) -> int:
@@ -314,7 +314,7 @@ def layout(hood: Neighbourhood, zoom: Zoom, selected: DesignPoint | None = None)
     widths = {p: max(max(len(t) for t in lines[p]) + pad, 2 * max(len(ups[p]), len(downs[p])) + 3)
               for p in nodes}
     height = {p: len(lines[p]) + 2 for p in nodes}
-    xs = _place(order, keys, widths, hood.edges)
+    xs = _place(order, keys, widths, hood.edges, zoom.gap)
     canvas_width = max(xs[p] + widths[p] for p in nodes) + 2
     # Ports: a box's bottom ports on even columns, top ports on odd ones, so no two verticals share a column.
     port: dict[tuple[Edge, str], int] = {}
@@ -392,7 +392,7 @@ _BORDERS = {  # (top-left, top, top-right, side, bottom-left, bottom, bottom-rig
 
 
 def _place(order: dict[int, list[DesignPoint]], keys: list[int], widths: dict[DesignPoint, int],
-           edges: list[Edge]) -> dict[DesignPoint, int]:
+           edges: list[Edge], gap: int) -> dict[DesignPoint, int]:
     """Left columns of the boxes: each layer outward from the centre sits over the nodes it links to."""
     adjacent: dict[DesignPoint, list[DesignPoint]] = {}
     for e in edges:
@@ -409,7 +409,7 @@ def _place(order: dict[int, list[DesignPoint]], keys: list[int], widths: dict[De
             wanted.append(sum(near) / len(near) - widths[p] / 2 if near else float(i))
         placed, end = [], None
         for p, want in zip(row, wanted):
-            x = round(want) if end is None else max(round(want), end + H_GAP)
+            x = round(want) if end is None else max(round(want), end + gap)
             placed.append(x)
             end = x + widths[p]
         shift = round(sum(w - x for w, x in zip(wanted, placed)) / len(row))  # centred on what it wants
