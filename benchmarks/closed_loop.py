@@ -22,9 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
+from standin_workdir import loop_for, make_workdir  # noqa: E402
+
 from flexui.model.explore.closed_loop import run_loop  # noqa: E402
 from flexui.model.explore.engine import DaskEngine  # noqa: E402
-from standin_workdir import loop_for, make_workdir  # noqa: E402
 
 SPEED_UP = 1.6
 OVERHEAD_JOBS = 40

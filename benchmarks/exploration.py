@@ -85,7 +85,8 @@ def scaling() -> None:
         query = time.perf_counter() - start
         rng = random.Random(n)
         start = time.perf_counter()
-        guided = plan_space(space, model, lambda p: model.predict(p) * rng.uniform(0.98, 1.02), budget)
+        guided = plan_space(space, model, lambda p, model=model, rng=rng: model.predict(p) * rng.uniform(0.98, 1.02),
+                            budget)
         planned = time.perf_counter() - start
         print(f"  {n:>9} {space.size:>15,} {generated:>8.3f}s {query:>7.3f}s "
               f"{query / space.size * 1e6:>7.3f}s {count(answer):>7} {planned:>6.2f}s {len(guided.measured):>9,}")

@@ -32,12 +32,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import flexui.model
-import flexui.screens
-from flexui.model.kconfig.tree import _prepare_build_dir, kconfig_env, locate
 from gen_big_kconfig import write_app_config
 
 import flexui
+import flexui.model
+import flexui.screens
+from flexui.model.kconfig.tree import _prepare_build_dir, kconfig_env, locate
 from flexui.paths import embedded_tree
 
 SIZE = ("120", "40")

@@ -6,7 +6,7 @@ import functools
 import gc
 import importlib
 import threading
-from typing import Iterable
+from collections.abc import Iterable
 
 from rich.style import Style
 from textual.app import App, SystemCommand

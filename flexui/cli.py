@@ -9,12 +9,13 @@ module under flexui, imported only when used.
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -39,8 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Configure FlexOS isolation: Kconfig, compartments, presets. Without a "
                     "headless option, opens the terminal UI.",
         epilog=f"Exit codes: {EXIT_OK} done, {EXIT_INVALID} invalid input (each problem printed as "
-               f"file:line: message), 3 the build failed (--build) or the guest failed or timed out (--run), {EXIT_FAILURE} internal failure (rerun with {DEBUG_ENV}=1 "
-               "for the traceback).")
+               f"file:line: message), 3 the build failed (--build) or the guest failed or timed out (--run), "
+               f"{EXIT_FAILURE} internal failure (rerun with {DEBUG_ENV}=1 for the traceback).")
     parser.add_argument("--apply", metavar="PRESET",
                         help="apply a preset (a shipped or saved preset name, or a file) to the app "
                              "without the UI: writes kraft.yaml, .config and flexui.mk")
@@ -88,7 +89,7 @@ def guarded(action: Callable[[], int]) -> int:
     except Interrupted as e:  # a signal between two steps: the children are already stopped
         print(f"flexui: stopped by {e}", file=sys.stderr)
         return e.code
-    except Exception as e:  # noqa: BLE001 - the last line of defence of the scripting API
+    except Exception as e:
         if os.environ.get(DEBUG_ENV):
             traceback.print_exc()
         print(f"flexui: internal error: {type(e).__name__}: {e}", file=sys.stderr)
@@ -115,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         return launch_ui(args)
     for module_name in actions:
         module = importlib.import_module(f"flexui.{module_name}")
-        code = guarded(lambda: module.run(args))
+        code = guarded(functools.partial(module.run, args))
         if code != EXIT_OK:
             return code
     return EXIT_OK

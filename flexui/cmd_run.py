@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"flexui --run: --timeout {args.timeout}: give a positive number of seconds", file=sys.stderr)
         return EXIT_INVALID
     app_dir = (args.app or Path.cwd()).resolve()
-    options = dict(accel=args.accel, timeout=args.timeout, qemu=args.qemu, extra=list(args.qemu_arg))
+    options = {"accel": args.accel, "timeout": args.timeout, "qemu": args.qemu, "extra": list(args.qemu_arg)}
     if args.image is not None:
         if not args.image.is_file():
             print(f"flexui --run: {args.image}: no such image; give an existing kernel file "

@@ -110,7 +110,8 @@ def _record_data(record: Path) -> object:
         return json.loads(text)
     except ValueError as e:
         raise InputError([Problem(f"not a valid rewriting record ({getattr(e, 'msg', e)}); remove it and "
-                                  "reset the repositories by hand", origin=Origin(str(record), getattr(e, "lineno", None)))]) from None
+                                  "reset the repositories by hand",
+                                  origin=Origin(str(record), getattr(e, "lineno", None)))]) from None
 
 
 def main(argv: list[str]) -> int:

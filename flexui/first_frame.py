@@ -15,13 +15,14 @@ typed meanwhile stay queued, unechoed, until the app reads them.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
 import termios
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
 
 from flexui.model.files.atomic import write_atomic
 from flexui.model.files.userdirs import cache_dir
@@ -190,10 +191,8 @@ class Painted:
         """`leave_screen`: the app never took over, so the frame is still on the alternate screen."""
         if leave_screen:
             os.write(sys.stdout.fileno(), b"\x1b[0m\x1b[?1049l\x1b[?25h")
-        try:
+        with contextlib.suppress(termios.error):
             termios.tcsetattr(self.fd, termios.TCSANOW, self.attrs)
-        except termios.error:
-            pass
 
 
 def wanted() -> bool:

@@ -7,15 +7,16 @@ shown again.
 
 from __future__ import annotations
 
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.message import Message
+from textual.screen import Screen
+
 from flexui.model.session.edit_session import Session, SessionEvent
 from flexui.screens.widgets.chrome import status_parts
 from flexui.screens.widgets.key_bar import KeyBar
 from flexui.screens.widgets.quiet_static import QuietStatic
 from flexui.screens.widgets.tab_bar import TabBar
-from rich.text import Text
-from textual.app import ComposeResult
-from textual.message import Message
-from textual.screen import Screen
 
 
 class SessionChanged(Message):

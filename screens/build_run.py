@@ -13,6 +13,11 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Input, Label, ProgressBar, RichLog, Static
+
 from flexui.model.build.built_image import built_configuration, built_settings, session_differs
 from flexui.model.build.prereqs import check_build
 from flexui.model.build.runner import (
@@ -31,10 +36,6 @@ from flexui.model.session.edit_session import Session, SessionEvent
 from flexui.screens.base import SessionScreen
 from flexui.screens.widgets.dialogs import ConfirmDialog
 from flexui.screens.workdir_dialog import WorkdirInitDialog, WorkdirRequest
-from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Input, Label, ProgressBar, RichLog, Static
 
 
 class BuildRunScreen(SessionScreen):

@@ -11,6 +11,14 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, HorizontalScroll, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widget import MountError
+from textual.widgets import Checkbox, Label, Select, Static
+
 from flexui.model.files.problems import Problem
 from flexui.model.isolation.board import Board, Chip, Column, compartment_board
 from flexui.model.isolation.configuration import (
@@ -25,13 +33,6 @@ from flexui.screens.widgets.dialogs import ConfirmDialog, NameDialog
 from flexui.screens.widgets.dragdrop import Draggable, DropZone
 from flexui.screens.widgets.marked_checkbox import MarkedCheckbox
 from flexui.screens.widgets.safety_line import SafetyLine
-from textual import on
-from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, HorizontalScroll, Vertical, VerticalScroll
-from textual.message import Message
-from textual.widget import MountError
-from textual.widgets import Checkbox, Label, Select, Static
 
 HARDENING_KEYS = (("ubsan", "U"), ("kasan", "K"), ("stack_protector", "P"))
 MECHANISM_NOTES = {

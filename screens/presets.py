@@ -4,14 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flexui.model.files.problems import InputError
-from flexui.model.files.userdirs import user_presets_dir
-from flexui.model.isolation.design import DesignPoint
-from flexui.model.presets.compare import CompareRow, compare, mechanism_label, summary
-from flexui.model.presets.preset import NAME_PATTERN, Preset, list_presets, save_preset
-from flexui.model.safety.summary import summarize, with_unit
-from flexui.screens.base import SessionScreen
-from flexui.screens.widgets.dialogs import ConfirmDialog, NameDialog
 from rich.markup import escape
 from rich.text import Text
 from textual.app import ComposeResult
@@ -20,7 +12,15 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
+from flexui.model.files.problems import InputError
+from flexui.model.files.userdirs import user_presets_dir
+from flexui.model.isolation.design import DesignPoint
+from flexui.model.presets.compare import CompareRow, compare, mechanism_label, summary
+from flexui.model.presets.preset import NAME_PATTERN, Preset, list_presets, save_preset
+from flexui.model.safety.summary import summarize, with_unit
 from flexui.paths import shipped_presets
+from flexui.screens.base import SessionScreen
+from flexui.screens.widgets.dialogs import ConfirmDialog, NameDialog
 
 SESSION_ROW = "(session)"
 

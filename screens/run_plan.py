@@ -11,12 +11,13 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from flexui.model.explore.closed_loop import LoopStatus
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, ProgressBar, Static
+
+from flexui.model.explore.closed_loop import LoopStatus
 
 COLUMNS = ("configuration", "state", "value", "verdict")
 
@@ -53,12 +54,11 @@ class RunPlanScreen(ModalScreen[None]):
         self.run_worker(self._work, thread=True, exclusive=True, group="run-plan")
 
     def _work(self) -> None:
+        from flexui.cmd_execute import Invalid, resolve
+        from flexui.cmd_explore import build_parser
         from flexui.model.explore.closed_loop import run_loop
         from flexui.model.explore.engine import DaskEngine
         from flexui.model.files.problems import InputError
-
-        from flexui.cmd_execute import Invalid, resolve
-        from flexui.cmd_explore import build_parser
 
         try:
             args = build_parser().parse_args(self.argv)

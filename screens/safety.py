@@ -8,6 +8,12 @@ budget list, a safer step or the drawing is one undoable session edit.
 
 from __future__ import annotations
 
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import DataTable, Input, Label, Select, Static
+
 from flexui.model.explore.journal import Journal, journal_path
 from flexui.model.files.userdirs import data_dir
 from flexui.model.isolation.design import DesignPoint, apply_point
@@ -30,11 +36,6 @@ from flexui.screens.base import SessionScreen
 from flexui.screens.widgets.cost_view import CostView
 from flexui.screens.widgets.hasse_view import HasseView
 from flexui.screens.widgets.point_table import PointTable
-from textual import on
-from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Input, Label, Select, Static
 
 
 def short(point: DesignPoint) -> str:
@@ -170,10 +171,12 @@ class SafetyScreen(SessionScreen):
         covers_down = [p for p in below if not any(lt(p, q, self.order) for q in below)]
         lines = [f"Safety order around this configuration ({self.order} order, measured configurations):"]
         unit = summary.estimate.unit if summary.estimate else ""
-        lines += [f"   ▲ {with_unit(values[p], unit):>12}  {short(p)}" for p in sorted(covers_up, key=lambda p: -values[p])[:6]]
+        lines += [f"   ▲ {with_unit(values[p], unit):>12}  {short(p)}"
+                  for p in sorted(covers_up, key=lambda p: -values[p])[:6]]
         mark = with_unit(values[here], unit) if here in values else "—"
         lines.append(f"  ► {mark:>12}  {short(here)}   ({len(above)} safer, {len(below)} less safe)")
-        lines += [f"   ▼ {with_unit(values[p], unit):>12}  {short(p)}" for p in sorted(covers_down, key=lambda p: -values[p])[:6]]
+        lines += [f"   ▼ {with_unit(values[p], unit):>12}  {short(p)}"
+                  for p in sorted(covers_down, key=lambda p: -values[p])[:6]]
         self.query_one("#neighbourhood", Static).update("\n".join(lines))
 
     @property

@@ -17,6 +17,7 @@ import zlib
 from pathlib import Path
 
 import yaml
+
 from flexui.model.isolation.apply import hardening_from_make_vars
 from flexui.model.isolation.design import DesignPoint
 from flexui.model.isolation.kraftyaml import load_kraft
@@ -42,7 +43,7 @@ def metric(point: DesignPoint) -> int:
 def point_here(app: Path) -> DesignPoint:
     iso = load_kraft(app / "kraft.yaml").isolation()
     mk = app / "flexui.mk"
-    hardening = hardening_from_make_vars(mk.read_text(), {lib: None for lib in iso.libraries}) \
+    hardening = hardening_from_make_vars(mk.read_text(), dict.fromkeys(iso.libraries)) \
         if mk.is_file() else {}
     for lib, h in hardening.items():
         iso.set_hardening(lib, h)

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from flexui.model.isolation.app_libraries import app_libraries
 from flexui.model.kconfig.tree import locate
 from flexui.model.session.edit_session import Session
-
 from flexui.paths import embedded_tree
 
 

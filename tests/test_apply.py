@@ -4,6 +4,7 @@ from pathlib import Path
 
 import kconfiglib
 import pytest
+
 from flexui.model.isolation.apply import (
     Assignment,
     apply_assignments,

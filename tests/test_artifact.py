@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+
+from flexui.cli import main
 from flexui.model.isolation.apply import Assignment, apply_assignments, parse_make_vars
 from flexui.model.isolation.kraftyaml import load_kraft
 from flexui.model.isolation.validation import validate
@@ -28,8 +30,6 @@ from flexui.model.kconfig.tree import Workdir, load_kconfig, locate
 from flexui.model.presets.preset import Preset, list_presets
 from flexui.model.session.edit_session import Session
 from flexui.model.vocabulary import MAKE_VARS_FILE
-
-from flexui.cli import main
 from flexui.paths import shipped_presets
 
 FIG6 = Path("experiments/fig-06_nginx-redis-perm/apps")
@@ -279,7 +279,7 @@ def artifact_kraft_files(artifact: Path) -> list[tuple[str, str, str]]:
 def test_every_artifact_kraft_yaml_is_accepted_and_round_trips_byte_identical(artifact, workdir, tmp_path):
     files = artifact_kraft_files(artifact)
     rejected, changed = [], []
-    for name, app, text in files:
+    for name, _app, text in files:
         path = tmp_path / str(len(rejected) + len(changed)) / "kraft.yaml"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)

@@ -3,6 +3,7 @@ import os
 import socket
 
 import pytest
+
 from flexui.model.files.atomic import JOURNAL, recover, write_all_atomic, write_atomic
 from flexui.model.files.problems import InputError
 

@@ -1,4 +1,6 @@
-"""Files that are not what they should be: FIFOs, symlinks, alias bombs, bad bytes. Exit 2, one line, nothing written."""
+"""Files that are not what they should be: FIFOs, symlinks, alias bombs, bad bytes.
+
+Exit 2, one line, nothing written."""
 
 import os
 import shutil

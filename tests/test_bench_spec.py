@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from flexui.model.explore.bench_spec import find_spec, load_spec
-from flexui.model.files.problems import InputError
 
 from flexui.cmd_explore import main as explore_main
+from flexui.model.explore.bench_spec import find_spec, load_spec
+from flexui.model.files.problems import InputError
 from flexui.paths import embedded_tree, shipped_benchspecs
 
 

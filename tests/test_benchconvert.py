@@ -7,10 +7,10 @@ import statistics
 
 import pytest
 from benchdata_helpers import flexos_data
+
 from flexui.model.isolation.design import DesignPoint
 from flexui.model.perf.benchconvert import convert
 from flexui.model.perf.benchdata import BenchDB
-
 from flexui.paths import shipped_benchdata
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from flexui.model.files.problems import InputError
 from flexui.model.isolation.design import DesignPoint
 from flexui.model.perf.benchdata import BenchDB, BenchFile, Measurement, record
-
 from flexui.paths import shipped_benchdata
 
 POINT = DesignPoint.from_key("lwip|newlib,pthread-embedded,redis,tlsf,uksched,ukschedcoop;;mpk-dss")

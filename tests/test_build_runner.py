@@ -10,7 +10,6 @@ import threading
 import time
 
 from flexui.model.build.runner import plan_build, run_build, why_not_buildable
-
 from flexui.paths import embedded_tree
 
 STAND_IN = r'''
@@ -98,7 +97,8 @@ def test_stand_in_cancel_kills_the_whole_process_group(tmp_path):
     time.sleep(0.2)
     try:
         os.kill(child, 0)
-        alive = open(f"/proc/{child}/stat").read().split()[2] != "Z"
+        with open(f"/proc/{child}/stat") as stat:
+            alive = stat.read().split()[2] != "Z"
     except ProcessLookupError:
         alive = False
     assert not alive

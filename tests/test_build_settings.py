@@ -52,7 +52,8 @@ build:
 STANDIN_MK = """\
 all:
 \tmkdir -p build
-\tprintf '%s\\n' 'opt=$(STANDIN_OPT)' 'price=$(STANDIN_PRICE)' "tool=$$STANDIN_TOOL" > build/$(notdir $(CURDIR))_kvm-x86_64
+\tprintf '%s\\n' 'opt=$(STANDIN_OPT)' 'price=$(STANDIN_PRICE)' "tool=$$STANDIN_TOOL" \\
+\t\t> build/$(notdir $(CURDIR))_kvm-x86_64
 """
 STANDIN_KRAFT = """\
 import subprocess, sys

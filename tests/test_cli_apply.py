@@ -7,13 +7,13 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from flexui.cli import EXIT_INVALID, EXIT_OK, main
 from flexui.model.isolation.apply import derive_assignments, hardening_from_make_vars
 from flexui.model.isolation.kraftyaml import load_kraft
 from flexui.model.kconfig.tree import load_kconfig, locate
 from flexui.model.presets.preset import load_preset
 from flexui.model.vocabulary import MAKE_VARS_FILE
-
-from flexui.cli import EXIT_INVALID, EXIT_OK, main
 from flexui.paths import embedded_tree, shipped_presets
 
 TREE = embedded_tree()

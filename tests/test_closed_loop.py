@@ -15,14 +15,15 @@ import threading
 from pathlib import Path
 
 import pytest
+from qemu_kernel_build import need_qemu
+from standin_build import metric
+from standin_workdir import APP, loop_for, make_workdir
+
 from flexui.model.explore.closed_loop import run_loop
 from flexui.model.explore.engine import DaskEngine
 from flexui.model.explore.plan import LoopPlan
 from flexui.model.perf.benchdata import BenchDB
 from flexui.model.safety.exploration import exhaustive
-from qemu_kernel_build import need_qemu
-from standin_build import metric
-from standin_workdir import APP, loop_for, make_workdir
 
 
 def oracle(loop, failed=()):

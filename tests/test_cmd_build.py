@@ -8,11 +8,11 @@ import shutil
 import sys
 
 import git
-from flexui.model.workdir.git import Pins, init_workdir
 from git_helpers import make_remotes
 from qemu_kernel_build import build_kernel
 
 from flexui.cli import main
+from flexui.model.workdir.git import Pins, init_workdir
 from flexui.paths import embedded_tree
 
 

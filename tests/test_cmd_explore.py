@@ -93,6 +93,7 @@ def test_paper_order_at_680k_keeps_the_three_compartment_layout_the_figure_shows
 
 def test_json_answers_are_preset_isolations_best_value_first_with_units(tmp_path, capsys):
     import yaml
+
     from flexui.model.isolation.design import DesignPoint
     from flexui.model.presets.preset import load_preset
 

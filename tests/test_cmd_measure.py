@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 from benchdata_helpers import flexos_data
+
+from flexui.cli import EXIT_INVALID, EXIT_OK, main
 from flexui.model.isolation.design import DesignPoint
 from flexui.model.perf.benchdata import BenchDB
 from flexui.model.presets.preset import find_preset, load_preset
-
-from flexui.cli import EXIT_INVALID, EXIT_OK, main
 from flexui.paths import shipped_benchdata, shipped_presets
 
 KEY = "lwip|newlib,pthread-embedded,redis,tlsf,uksched,ukschedcoop;;mpk-dss"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from flexui.model.isolation.design import DesignPoint
 from flexui.model.perf.benchdata import BenchDB
 from flexui.model.perf.cost_breakdown import breakdown

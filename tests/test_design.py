@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+
 from flexui.model.isolation.design import DesignPoint, apply_point, refines
 from flexui.model.isolation.validation import validate
 from flexui.model.presets.preset import load_preset
-
 from flexui.paths import shipped_presets
 
 

@@ -1,5 +1,6 @@
 
 import pytest
+
 from flexui.model.kconfig.dotconfig import (
     config_text,
     parse_assignments,

@@ -8,8 +8,8 @@ from pathlib import Path
 import kconfiglib
 import pytest
 import yaml
-from flexui.model.kconfig.tree import load_kconfig, locate
 
+from flexui.model.kconfig.tree import load_kconfig, locate
 from flexui.paths import embedded_tree, shipped_presets
 
 WD = locate(workdir=embedded_tree())
@@ -134,7 +134,7 @@ def test_app_kraft_yaml_settings_take_effect(tmp_path, app):
         name, value = line.removeprefix("CONFIG_").split("=")
         assert loaded.kconf.syms[name].str_value == value, line
     for sym in loaded.kconf.unique_defined_syms:
-        sym.str_value  # evaluating reports selects that override unmet dependencies
+        _ = sym.str_value  # evaluating reports selects that override unmet dependencies
     assert loaded.kconf.warnings == []
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from flexui.model.isolation.design import DesignPoint
 from flexui.model.perf.benchdata import BenchDB
 from flexui.model.perf.estimator import Estimator, fit, loo_errors, median_ape
@@ -43,7 +44,7 @@ def test_a_point_that_alone_brings_a_term_is_refitted_without_it(db):
     data = db.series("redis", "GET")
     plain = [m for m in data if not m.point.hardened]
     lone = next(m for m in data if m.point.hardened)
-    subset = plain + [lone]  # the hardened libraries of `lone` appear nowhere else
+    subset = [*plain, lone]  # the hardened libraries of `lone` appear nowhere else
     expected = abs(fit(plain).predict(lone.point) - lone.mean) / lone.mean
     assert loo_errors(subset)[-1] == pytest.approx(expected, rel=1e-9)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
+
 from flexui.model.perf.benchdata import BenchDB
 from flexui.model.perf.estimator import Estimator
 from flexui.model.safety.exploration import (

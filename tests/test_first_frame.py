@@ -14,11 +14,11 @@ import time
 from pathlib import Path
 
 import pytest
-from flexui.model.kconfig.menu import MenuNavigator
-from flexui.model.kconfig.tree import locate
 
 from flexui import first_frame
 from flexui.launch import open_session
+from flexui.model.kconfig.menu import MenuNavigator
+from flexui.model.kconfig.tree import locate
 from flexui.paths import embedded_tree
 
 # Textual turns mouse reporting on as it starts: output before it is the launcher's.

@@ -161,7 +161,8 @@ def test_fuzzed_dotconfig(tmp_path_factory, lines, junk):
 
 KCONFIG_LINE = st.one_of(st.sampled_from([
     "config", "config FOO", "\tbool", "\tdefault y", "endmenu", "menu \"x\"", "if", "endif", "choice",
-    "source \"nowhere/Config.uk\"", "\tdepends on (", "$(shell,exit 3)", "\tdefault \"$(shell,printf '\\377')\"", "\tdefault \"$(",
+    "source \"nowhere/Config.uk\"", "\tdepends on (", "$(shell,exit 3)",
+    "\tdefault \"$(shell,printf '\\377')\"", "\tdefault \"$(",
     "config LIBLWIP\n\tint\n\tdefault 99999999999999999999", "\tselect", "\trange 1"]), TEXT)
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
+
 from flexui.model.explore.journal import Entry, Journal
 from flexui.model.isolation.design import MECHANISM_LEVEL, DesignPoint
 from flexui.model.perf.benchdata import BenchDB
@@ -71,7 +74,8 @@ def test_every_edge_is_one_step_of_the_order_between_adjacent_layers(bench, app,
             assert len(nodes) <= ZOOMS[2].per_layer
             if k:  # every drawn node hangs on the layer next to it, nearer the centre
                 inner = k - 1 if k > 0 else k + 1
-                assert all(any({e.lower, e.upper} & {n.point} and {e.lower, e.upper} & {q.point for q in hood.layers[inner]}
+                inner_points = {q.point for q in hood.layers[inner]}
+                assert all(any({e.lower, e.upper} & {n.point} and {e.lower, e.upper} & inner_points
                                for e in hood.edges) for n in nodes)
 
 
@@ -85,7 +89,7 @@ def test_the_paper_order_draws_no_layout_step_from_a_hardened_configuration(benc
 
 
 def test_nodes_say_measured_estimated_or_failed_and_meet_the_budget_or_not(bench, tmp_path):
-    db, est = bench
+    db, _est = bench
     budget = 800e3
     plain = hood_for(bench, "redis", TWO, budget=budget)
     unmeasured = next(n.point for n in plain.nodes if n.kind == "estimated")
@@ -129,7 +133,7 @@ def test_boxes_routes_and_labels_never_overlap(bench, app):
                 assert cells[0][1] == upper.y + upper.height and cells[-1][1] == lower.y - 1
                 assert upper.x < cells[0][0] < upper.x + upper.width - 1
                 assert lower.x < cells[-1][0] < lower.x + lower.width - 1
-                assert all(abs(x1 - x0) + abs(y1 - y0) == 1 for (x0, y0), (x1, y1) in zip(cells, cells[1:]))
+                assert all(abs(x1 - x0) + abs(y1 - y0) == 1 for (x0, y0), (x1, y1) in itertools.pairwise(cells))
                 assert not any(box.contains(x, y) for box in boxes for x, y in cells)
                 if route.label:
                     x, y, text = route.label

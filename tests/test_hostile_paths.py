@@ -5,9 +5,9 @@ from pathlib import Path
 
 import kconfiglib
 import pytest
-from flexui.model.kconfig.tree import TreeError, load_kconfig, locate
 
 from flexui.cli import EXIT_OK, main
+from flexui.model.kconfig.tree import TreeError, load_kconfig, locate
 from flexui.paths import embedded_tree
 
 HOSTILE = ["x$(touch PWNED)", "y`touch PWNED`", "q'uo\"te; touch PWNED", "sp ace", "back\\slash"]

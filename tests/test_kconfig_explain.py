@@ -1,6 +1,7 @@
+from kconfig_fixture import load_fixture, node
+
 from flexui.model.kconfig import state as ks
 from flexui.model.kconfig.explain import explain, fix_goal, plan_fix, plan_label
-from kconfig_fixture import load_fixture, node
 
 
 def apply(kconf, plan):

@@ -1,5 +1,6 @@
-from flexui.model.kconfig.info import entry_info, short_filename, value_source
 from kconfig_fixture import FIXTURE_DIR, load_fixture, node
+
+from flexui.model.kconfig.info import entry_info, short_filename, value_source
 
 
 def lines(info, title):

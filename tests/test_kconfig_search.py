@@ -1,5 +1,6 @@
-from flexui.model.kconfig.search import SearchIndex
 from kconfig_fixture import load_fixture
+
+from flexui.model.kconfig.search import SearchIndex
 
 
 def names(matches):

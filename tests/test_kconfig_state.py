@@ -1,4 +1,5 @@
 import kconfiglib
+
 from flexui.model.kconfig import state as ks
 
 KCONFIG = """

@@ -19,7 +19,6 @@ import time
 from pathlib import Path
 
 from flexui.model.files.atomic import JOURNAL, recover
-
 from flexui.paths import embedded_tree
 
 TREE = embedded_tree()

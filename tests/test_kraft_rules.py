@@ -13,12 +13,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+
+from flexui.cli import EXIT_OK, main
 from flexui.model.kconfig import state as ks
 from flexui.model.kconfig.dotconfig import config_text, read_assignments
 from flexui.model.kconfig.tree import load_kconfig, locate
 from flexui.model.session.edit_session import Session
-
-from flexui.cli import EXIT_OK, main
 from flexui.paths import embedded_tree
 
 TREE = embedded_tree()

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from flexui.model.files.problems import InputError
 from flexui.model.files.yamlpatch import same
 from flexui.model.isolation.configuration import Hardening
 from flexui.model.isolation.kraftyaml import KraftFile, load_kraft, save_kraft
-
 from flexui.paths import embedded_tree
 
 EMBEDDED_APPS = sorted((embedded_tree() / "apps").glob("*/kraft.yaml"))

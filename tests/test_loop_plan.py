@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import random
 
+from standin_build import metric
+
 from flexui.model.explore.plan import LoopPlan
 from flexui.model.isolation.design import DesignPoint
 from flexui.model.safety.exploration import exhaustive
 from flexui.model.safety.space import ConfigSpace
-from standin_build import metric
 
 SPACE = ConfigSpace.generate(["newlib", "flexos-example"], max_compartments=2,
                              mechanisms=["fcalls", "mpk-shared", "mpk-dss"])

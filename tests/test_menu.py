@@ -1,4 +1,6 @@
 import pytest
+from kconfig_fixture import load_fixture, node
+
 from flexui.model.kconfig import menu
 from flexui.model.kconfig.menu import (
     MenuNavigator,
@@ -7,7 +9,6 @@ from flexui.model.kconfig.menu import (
     parse_entry,
     shown_nodes,
 )
-from kconfig_fixture import load_fixture, node
 
 
 def texts(nav: MenuNavigator) -> list[str]:

@@ -12,12 +12,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+
+from flexui.cmd_apply import plan_apply
 from flexui.model.kconfig.tree import locate
 from flexui.model.presets.preset import load_preset
 from flexui.model.session.edit_session import Session
 from flexui.model.vocabulary import MAKE_VARS_FILE
-
-from flexui.cmd_apply import plan_apply
 from flexui.paths import embedded_tree, shipped_presets
 
 SHIPPED = sorted(shipped_presets().glob("*.yaml"))

@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from flexui.model.files.problems import InputError
 from flexui.model.isolation.configuration import Hardening
 from flexui.model.isolation.kraftyaml import load_kraft, save_kraft
@@ -16,7 +17,6 @@ from flexui.model.presets.preset import (
     preset_problems,
     save_preset,
 )
-
 from flexui.paths import embedded_tree, shipped_presets
 
 SHIPPED = sorted(shipped_presets().glob("*.yaml"))

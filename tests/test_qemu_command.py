@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import subprocess
 
+from qemu_kernel_build import build_kernel, need_qemu
+
 from flexui.model.run.qemu_command import (
     Host,
     RunSpec,
@@ -12,8 +14,6 @@ from flexui.model.run.qemu_command import (
     elf_section_sizes,
     run_spec_for,
 )
-from qemu_kernel_build import build_kernel, need_qemu
-
 from flexui.paths import embedded_tree
 
 KVM_HOST_WITH_PKU = Host(kvm=True, pku=True, qemu="qemu-system-x86_64")
@@ -45,11 +45,11 @@ def test_ept_starts_one_qemu_per_compartment_with_shared_memory_sized_from_the_e
         subprocess.run(["ld", str(tmp_path / "s.o"), "-o", str(comps[-1])], check=True, capture_output=True)
     assert elf_section_sizes(comps[0])[".data_shared"] == 20000
     launches = build_launches(RunSpec(comps[0], mechanism="ept", compartment_images=comps), KVM_HOST_WITH_PKU)
-    assert [l.argv[l.argv.index("-kernel") + 1] for l in launches] == [str(c) for c in comps]
+    assert [launch.argv[launch.argv.index("-kernel") + 1] for launch in launches] == [str(c) for c in comps]
     devices = [a for a in launches[0].argv if a.startswith("myshmem")]
     assert devices[0] == "myshmem,file=/data_shared,size=0x5000,paddr=0x105000"  # 20000 -> 5 pages
-    assert len(devices) == 3 and all(l.argv.count("-device") == launches[0].argv.count("-device")
-                                     for l in launches)
+    assert len(devices) == 3 and all(launch.argv.count("-device") == launches[0].argv.count("-device")
+                                     for launch in launches)
 
 
 def test_section_sizes_of_our_32_bit_test_kernel(tmp_path):

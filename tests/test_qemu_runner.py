@@ -6,9 +6,10 @@ import threading
 import time
 
 import pytest
+from qemu_kernel_build import build_kernel, ept_qemu_standin, pausing_qemu_standin
+
 from flexui.model.run.qemu_command import Host, RunSpec, build_launches
 from flexui.model.run.qemu_runner import decode_exit, run
-from qemu_kernel_build import build_kernel, ept_qemu_standin, pausing_qemu_standin
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +35,7 @@ def test_a_guest_that_shuts_down_cleanly_succeeds(kernels):
 
 def test_cpu_max_has_protection_keys_and_qemu64_has_not(kernels):
     mpk = run(RunSpec(kernels["ok"], mechanism="mpk-dss", accel="tcg", timeout=30))
-    assert ["-cpu", "max"] == mpk.command[0][3:5] and "PKU: yes" in mpk.output
+    assert mpk.command[0][3:5] == ["-cpu", "max"] and "PKU: yes" in mpk.output
     plain = run(RunSpec(kernels["ok"], accel="tcg", timeout=30, extra=["-cpu", "qemu64"]))
     assert "PKU: no" in plain.output
 
@@ -62,7 +63,7 @@ def test_kvm_failure_falls_back_to_emulation(kernels):
     result = run(RunSpec(kernels["ok"], mechanism="mpk-dss", timeout=30), host=host)
     assert result.ok and "PKU: yes" in result.output
     if result.fell_back is not None:
-        assert result.accel == "tcg" and ["-cpu", "max"] == result.command[0][3:5]
+        assert result.accel == "tcg" and result.command[0][3:5] == ["-cpu", "max"]
         forced = run(RunSpec(kernels["ok"], mechanism="mpk-dss", accel="kvm", timeout=30), host=host)
         assert forced.accel == "kvm" and forced.fell_back is None and not forced.ok  # asked for KVM only
         assert any(n.startswith("KVM failed: ") for n in forced.notes)
@@ -108,7 +109,7 @@ def test_standin_pausing_qemu_after_a_kvm_internal_error_is_stopped_and_retried_
                  host=Host(kvm=True, pku=True, qemu="/usr/bin/qemu-system-x86_64"))
     assert time.monotonic() - start < 15  # not the 30 s timeout
     assert result.fell_back == "KVM internal error. Suberror: 1" and result.accel == "tcg" and result.ok
-    assert ["-cpu", "max"] == result.command[0][3:5]
+    assert result.command[0][3:5] == ["-cpu", "max"]
 
 
 def test_every_image_gets_cpu_max_under_emulation(kernels):

@@ -15,6 +15,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from flexui.model.isolation.kraftyaml import load_kraft
 from flexui.model.kconfig.dotconfig import config_text, read_assignments
 from flexui.model.kconfig.kraft_configure import kraft_defconfig

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
+
 from flexui.model.isolation.design import DesignPoint
 from flexui.model.safety.order import (
     comparable,
@@ -31,7 +32,7 @@ def test_reflexive_antisymmetric_transitive(order):
     by_left = {}
     for a, b in rel:
         by_left.setdefault(a, set()).add(b)
-    for a, bs in by_left.items():
+    for bs in by_left.values():
         for b in bs:
             assert by_left[b] <= bs
 

@@ -2,11 +2,11 @@
 
 
 import pytest
+
 from flexui.model.isolation.kraftyaml import load_kraft
 from flexui.model.kconfig.tree import locate
 from flexui.model.presets.preset import load_preset
 from flexui.model.session.edit_session import Session
-
 from flexui.paths import shipped_presets
 
 KRAFT = """\

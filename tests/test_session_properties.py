@@ -15,6 +15,10 @@ import tempfile
 from pathlib import Path
 
 import yaml
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from flexui.cmd_apply import plan_apply
 from flexui.model.isolation.apply import RUNTIME_SYMBOLS, hardening_from_make_vars
 from flexui.model.isolation.configuration import Hardening
 from flexui.model.isolation.diff import layout_changes
@@ -24,10 +28,6 @@ from flexui.model.kconfig.tree import locate
 from flexui.model.presets.preset import dump_preset, load_preset
 from flexui.model.session.edit_session import Session
 from flexui.model.vocabulary import DRIVERS, MAKE_VARS_FILE
-from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import strategies as st
-
-from flexui.cmd_apply import plan_apply
 from flexui.paths import embedded_tree, shipped_presets
 
 REDIS_PRESETS = sorted(p for p in shipped_presets().glob("redis-*.yaml"))

@@ -2,9 +2,9 @@
 
 
 import pytest
+
 from flexui.model.session.recent import Recent, load_recent, save_recent
 from flexui.model.session.startup import OpenRequest, StartupError, resolve
-
 from flexui.paths import embedded_tree
 
 

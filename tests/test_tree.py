@@ -3,8 +3,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from flexui.model.kconfig.tree import TreeError, load_kconfig, locate
 
+from flexui.model.kconfig.tree import TreeError, load_kconfig, locate
 from flexui.paths import embedded_tree
 
 

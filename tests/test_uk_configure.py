@@ -8,6 +8,7 @@ from pathlib import Path
 
 import kconfiglib
 import pytest
+
 from flexui.model.kconfig import uk_configure
 from flexui.model.kconfig.tree import (
     _environment,
@@ -17,7 +18,6 @@ from flexui.model.kconfig.tree import (
     load_kconfig,
     locate,
 )
-
 from flexui.paths import embedded_tree
 
 

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+
 from flexui.model.isolation.kraftyaml import load_kraft
 from flexui.model.isolation.validation import validate
 from flexui.model.presets.preset import load_preset
@@ -101,7 +102,7 @@ def test_duplicate_compartment_names(tmp_path):
 
 def test_library_in_undeclared_compartment(tmp_path):
     text = BASE.replace("lwip: {compartment: comp2}", "lwip: {compartment: comp3}")
-    path, problems = check(tmp_path, text)
+    _path, problems = check(tmp_path, text)
     # comp2 is now unused as well: both are reported, each at its own line.
     assert [p.origin.line for p in problems] == [9, 14]
     assert "library lwip is placed in compartment 'comp3', which is not declared" in problems[1].message
@@ -128,7 +129,7 @@ def test_like_kraft_only_a_used_compartment_after_the_last_unused_one_is_a_hole(
     text = BASE.replace("libraries:", "  - name: comp3\n    mechanism: {driver: intel-pku}\n"
                                       "  - name: comp4\n    mechanism: {driver: intel-pku}\nlibraries:")
     text = text.replace("lwip: {compartment: comp2}", "lwip: {compartment: comp3}")
-    path, problems = check(tmp_path, text)
+    _path, problems = check(tmp_path, text)
     assert [(p.subject, p.severity) for p in problems] == [("comp2", "warning"), ("comp4", "warning")]
 
 
@@ -205,7 +206,7 @@ def test_every_problem_is_reported_at_once(tmp_path):
             .replace("lwip: {compartment: comp2}", "lwip: {compartment: comp9}")
             .replace("  tlsf: {kconfig: [CONFIG_LIBTLSF=y]}\n", "")
             + "  uksched: {compartment: comp2, is_core: true}\n")
-    path, problems = check(tmp_path, text)
+    _path, problems = check(tmp_path, text)
     messages = [p.message for p in problems]
     assert len(problems) == 4, messages
     assert [p.origin.line for p in problems] == sorted(p.origin.line for p in problems)

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import git
 import pytest
-from flexui.model.workdir.git import Pins, init_workdir
 from git_helpers import make_remotes
 
 from flexui.cli import main
+from flexui.model.workdir.git import Pins, init_workdir
 
 BUILD = r'''
 import pathlib
@@ -84,7 +84,7 @@ KINDS = ["modified", "staged", "untracked", "rewritten file edited after the bui
 @pytest.mark.parametrize("kind", KINDS)
 def test_plain_clean_refuses_and_changes_nothing(wd, capsys, kind):
     build(wd)
-    path, text = user_edit(wd, kind)
+    path, _text = user_edit(wd, kind)
     before = {p: (wd / p).read_bytes() if (wd / p).exists() else None for p in (BOOT, LINKER, API, path)}
     capsys.readouterr()
     assert clean(wd) == 2

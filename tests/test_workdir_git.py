@@ -7,6 +7,9 @@ from pathlib import Path
 
 import git
 import pytest
+from git_helpers import make_remote, make_remotes
+
+from flexui.cli import main
 from flexui.model.workdir.git import (
     Pins,
     UserChanges,
@@ -17,9 +20,6 @@ from flexui.model.workdir.git import (
     snapshot,
     update_workdir,
 )
-from git_helpers import make_remote, make_remotes
-
-from flexui.cli import main
 
 STAGING = Pins({"default": "staging"})
 
@@ -131,7 +131,7 @@ def test_a_file_the_user_changed_before_the_build_is_never_reset(tmp_path, remot
     boot.write_text("my own boot change\n")
     rewritten = simulate_build(wd)  # the toolchain rewrites the same file
     assert str(wd / "unikraft") not in rewritten
-    with pytest.raises(UserChanges, match="lib/ukboot/boot.c"):
+    with pytest.raises(UserChanges, match=r"lib/ukboot/boot\.c"):
         reset_rewriting([wd / "unikraft", wd / "libs" / "lwip"], rewritten)
     assert boot.read_text() == "flexos_comp1_alloc\n"
 

@@ -4,6 +4,7 @@ import copy
 import difflib
 
 import yaml
+
 from flexui.model.files.yamlpatch import patch_yaml, same
 
 DOC = """\

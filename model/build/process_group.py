@@ -9,6 +9,7 @@ the rest of its group is killed and the pipe closes.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import signal
@@ -19,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-LIVE: set["Group"] = set()  # every group still running, for stop_all() from a signal handler
+LIVE: set[Group] = set()  # every group still running, for stop_all() from a signal handler
 _LIVE_LOCK = threading.Lock()
 DRAIN_AFTER_EXIT = 0.5  # seconds to read what the leader's group still writes after the leader exits
 
@@ -35,9 +36,9 @@ class Group:
     returncode: int | None = None
     killed: bool = False
     _proc: subprocess.Popen | None = field(default=None, repr=False)
-    _lines: "queue.Queue[str | None]" = field(default_factory=queue.Queue, repr=False)
+    _lines: queue.Queue[str | None] = field(default_factory=queue.Queue, repr=False)
 
-    def start(self) -> "Group":
+    def start(self) -> Group:
         """Raises FileNotFoundError when the program does not exist."""
         out = subprocess.PIPE if self.capture else subprocess.DEVNULL
         self._proc = subprocess.Popen(self.argv, cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL,
@@ -103,10 +104,8 @@ class Group:
 
 
 def _killpg(pid: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def stop_all() -> int:

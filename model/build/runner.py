@@ -19,9 +19,9 @@ import os
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from flexui.model.build.process_group import Group
 from flexui.model.build.settings import (

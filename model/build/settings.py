@@ -15,16 +15,17 @@ MAKEFLAGS, the hardening flags of flexui.mk); a preset may not set those.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Collection
+
+from yaml.nodes import Node
 
 from flexui.model.files.problems import InputError, Problem
 from flexui.model.files.yamlpatch import dump_flow
 from flexui.model.files.yamlsource import did_you_mean, locate, parse, read_text, type_name
 from flexui.model.isolation.configuration import Origin
 from flexui.model.vocabulary import BUILD_FILE
-from yaml.nodes import Node
 
 SECTIONS = ("make", "env")
 VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")

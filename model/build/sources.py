@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+
 from flexui.model.files.atomic import write_atomic
 
 SETTINGS_FILE = ".flexui.yaml"  # in the work directory's root, next to unikraft/

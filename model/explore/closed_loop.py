@@ -15,9 +15,9 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from flexui.model.explore.bench_spec import BenchSpec
 from flexui.model.explore.jobs import BenchJob, BenchOutcome, BuildJob

@@ -11,6 +11,7 @@ watches to stop its build's and QEMU's process groups.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 
 from flexui.model.explore.jobs import BenchJob, BuildJob, bench_job, build_job
@@ -44,7 +45,7 @@ class DaskEngine:
     cluster: object = None
     _futures: dict = field(default_factory=dict)
 
-    def start(self) -> "DaskEngine":
+    def start(self) -> DaskEngine:
         import dask
         from distributed import Client, LocalCluster, Nanny
 
@@ -85,10 +86,8 @@ class DaskEngine:
     def wait(self, futures, timeout: float):
         from distributed import wait
 
-        try:
+        with contextlib.suppress(TimeoutError):
             wait(list(futures), timeout=timeout, return_when="FIRST_COMPLETED")
-        except TimeoutError:
-            pass
 
     def result(self, future):
         """The bench outcome, or the exception that ended the task (a lost worker, ...)."""
@@ -118,10 +117,8 @@ class DaskEngine:
         Event(f"flexui-cancel-{run_id}", client=self.client).set()
         pending = [*self._futures, *self._futures.values()]
         if pending:
-            try:
+            with contextlib.suppress(TimeoutError):
                 wait(pending, timeout=grace)
-            except TimeoutError:
-                pass
             self.client.cancel(pending)
         self._futures.clear()
 

@@ -60,7 +60,7 @@ class Journal:
     entries: list[Entry] = field(default_factory=list)
 
     @classmethod
-    def load(cls, path: Path) -> "Journal":
+    def load(cls, path: Path) -> Journal:
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
             if data.get("format") != JOURNAL_FORMAT:

@@ -8,14 +8,15 @@ next to the constructed data and look lines up in it by key path.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
 from flexui.model.files.problems import InputError, Problem
 from flexui.model.files.textfile import read_user_text
 from flexui.model.isolation.configuration import Origin
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -50,13 +51,13 @@ def parse(text: str, file: str) -> tuple[Node | None, object]:
         mark = e.problem_mark or e.context_mark
         what = " ".join(p for p in (e.context, e.problem) if p)
         raise InputError([Problem(f"invalid YAML: {what}; fix the syntax here",
-                                  origin=Origin(file, mark.line + 1 if mark else None))])
+                                  origin=Origin(file, mark.line + 1 if mark else None))]) from None
     except yaml.reader.ReaderError as e:
         line_no = text[:e.position].count("\n") + 1 if isinstance(e.position, int) else None
         raise InputError([Problem(f"invalid YAML: character #x{e.character:04x} ({e.reason}); remove it",
-                                  origin=Origin(file, line_no))])
+                                  origin=Origin(file, line_no))]) from None
     except yaml.YAMLError as e:
-        raise InputError([Problem("invalid YAML: " + " ".join(str(e).split()), origin=Origin(file))])
+        raise InputError([Problem("invalid YAML: " + " ".join(str(e).split()), origin=Origin(file))]) from None
     finally:
         loader.dispose()
     return node, data

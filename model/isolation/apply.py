@@ -12,10 +12,13 @@ comes back as a Refusal that says why, instead of being silently dropped.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import kconfiglib
+from kconfiglib import HEX, INT, STRING
+
 from flexui.model.files.yamlsource import did_you_mean
 from flexui.model.isolation.configuration import (
     COUPLED_LIBRARIES,
@@ -32,7 +35,6 @@ from flexui.model.isolation.kraftyaml import (
 from flexui.model.kconfig.refusal import why_refused
 from flexui.model.kconfig.values import same_value
 from flexui.model.vocabulary import DRIVER_LABELS, MPK
-from kconfiglib import HEX, INT, STRING
 
 if TYPE_CHECKING:
     from flexui.model.kconfig.tree import LibraryInfo
@@ -95,7 +97,7 @@ def effective_hardening(iso: IsolationConfig) -> dict[str, Hardening]:
 
 
 def derive_assignments(iso: IsolationConfig,
-                       libraries: Mapping[str, "LibraryInfo"]) -> list[Assignment]:
+                       libraries: Mapping[str, LibraryInfo]) -> list[Assignment]:
     """The Kconfig values `iso` implies, image-wide settings first."""
     # A library is switched on by its first symbol, as kraft does; the others
     # (redis's client, newlib's libm) are its options, not the library.
@@ -160,7 +162,7 @@ def _bare(symbol: str) -> str:
 
 
 # -- make variables -------------------------------------------------------------
-def cflags_variables(name: str, info: "LibraryInfo | None") -> list[str]:
+def cflags_variables(name: str, info: LibraryInfo | None) -> list[str]:
     """The make variables that add compiler flags to library `name`.
 
     A library whose Makefile.uk reads a `*_CFLAGS_EXTRA` hook gets its flags
@@ -184,7 +186,7 @@ def hardening_flags(hardening: Hardening) -> str:
 
 
 def make_variables(iso: IsolationConfig,
-                   libraries: Mapping[str, "LibraryInfo"]) -> dict[str, str]:
+                   libraries: Mapping[str, LibraryInfo]) -> dict[str, str]:
     """Make variable -> value for every hardened library."""
     out: dict[str, str] = {}
     for name, hardening in effective_hardening(iso).items():
@@ -219,7 +221,7 @@ def parse_make_vars(text: str) -> dict[str, str]:
 
 
 def hardening_from_make_vars(text: str,
-                             libraries: Mapping[str, "LibraryInfo"]) -> dict[str, Hardening]:
+                             libraries: Mapping[str, LibraryInfo]) -> dict[str, Hardening]:
     """The hardening a flexui.mk gives each library (the inverse of make_variables)."""
     owner = {var: name for name, info in libraries.items()
              for var in cflags_variables(name, info)}

@@ -44,7 +44,7 @@ class Hardening:
     stack_protector: bool = False
 
     @classmethod
-    def full(cls) -> "Hardening":
+    def full(cls) -> Hardening:
         return cls(True, True, True)
 
     @property
@@ -60,13 +60,13 @@ class Hardening:
                                 ("stack-protector", self.stack_protector)) if on]
 
     @classmethod
-    def from_names(cls, names: list[str] | tuple[str, ...] | set[str]) -> "Hardening":
+    def from_names(cls, names: list[str] | tuple[str, ...] | set[str]) -> Hardening:
         s = {n.replace("_", "-").lower() for n in names}
         if "all" in s or "harden" in s:
             return cls.full()
         return cls("ubsan" in s, "kasan" in s, "stack-protector" in s or "sp" in s)
 
-    def covers(self, other: "Hardening") -> bool:
+    def covers(self, other: Hardening) -> bool:
         """True when this hardening includes every protection of `other`."""
         return ((self.ubsan or not other.ubsan) and (self.kasan or not other.kasan)
                 and (self.stack_protector or not other.stack_protector))
@@ -150,7 +150,7 @@ class IsolationConfig:
     def hardened(self) -> list[str]:
         return [n for n, lib in self.libraries.items() if lib.hardening.any]
 
-    def copy(self) -> "IsolationConfig":
+    def copy(self) -> IsolationConfig:
         return copy.deepcopy(self)
 
     # -- edits (used by screens; each returns what it did, for the user) ---

@@ -90,7 +90,7 @@ class DesignPoint:
     mechanism: str
 
     @classmethod
-    def of(cls, iso: IsolationConfig) -> "DesignPoint":
+    def of(cls, iso: IsolationConfig) -> DesignPoint:
         return cls(
             layout=canonical_layout(iso.layout()),
             hardened=frozenset(iso.hardened()),
@@ -118,7 +118,7 @@ class DesignPoint:
         return f"{'|'.join(groups)};{','.join(sorted(self.hardened))};{self.mechanism}"
 
     @classmethod
-    def from_key(cls, key: str) -> "DesignPoint":
+    def from_key(cls, key: str) -> DesignPoint:
         try:
             layout_text, hard_text, mechanism = key.split(";")
         except ValueError:

@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from yaml.nodes import Node
+
 from flexui.model.files.atomic import write_atomic
 from flexui.model.files.problems import InputError, Problem
 from flexui.model.files.yamlpatch import dump_block, patch_yaml
@@ -31,7 +33,6 @@ from flexui.model.vocabulary import (
     PRIVATE_STACKS_SYMBOL,
     SHARED_STACKS_SYMBOL,
 )
-from yaml.nodes import Node
 
 KCONFIG_ENTRY = re.compile(r"(CONFIG_[A-Za-z0-9_]+)=(.*)\Z", re.S)
 KCONFIG_NAME = re.compile(r"CONFIG_[A-Za-z0-9_]+\Z")
@@ -119,7 +120,7 @@ class KraftFile:
             origin=locate(root, file, anchor, key=True) if anchor in data else Origin(file))
 
     # -- writing -------------------------------------------------------------
-    def with_isolation(self, iso: IsolationConfig, since: IsolationConfig | None = None) -> "KraftFile":
+    def with_isolation(self, iso: IsolationConfig, since: IsolationConfig | None = None) -> KraftFile:
         """A new document with `iso`'s layout; every other key as it was.
 
         With `since`, only the gate type, DSS, heap size and backend that changed
@@ -231,7 +232,7 @@ def _check(root: Node, data: dict, file: str) -> list[Problem]:
             f"not {type_name(libs)}", "libraries")
     for name, entry in (libs.items() if isinstance(libs, dict) else ()):
         where = ("libraries", name)
-        if entry is None or isinstance(entry, (str, int, float)) and not isinstance(entry, bool):
+        if entry is None or (isinstance(entry, (str, int, float)) and not isinstance(entry, bool)):
             continue
         if not isinstance(entry, dict):
             bad(f"library {name} must be a mapping (version, kconfig, compartment, is_core), "

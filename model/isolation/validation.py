@@ -9,7 +9,8 @@ the compartment or library it is about.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from flexui.model.files.problems import Problem
 from flexui.model.files.yamlsource import did_you_mean
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 SANITIZER_LIBRARIES: dict[str, str] = {"ubsan": "ubsan", "kasan": "kasan", "stack-protector": "uksp"}
 
 
-def validate(iso: IsolationConfig, *, available: Mapping[str, "LibraryInfo"] | None = None,
+def validate(iso: IsolationConfig, *, available: Mapping[str, LibraryInfo] | None = None,
              kconfig: Mapping[str, str] | None = None) -> list[Problem]:
     """All problems of `iso`, sorted by position; empty when it can be built.
 
@@ -191,7 +192,7 @@ def _mechanism_problems(iso: IsolationConfig, kconfig: Mapping[str, str]) -> lis
     return problems
 
 
-def _tree_problems(iso: IsolationConfig, available: Mapping[str, "LibraryInfo"]) -> list[Problem]:
+def _tree_problems(iso: IsolationConfig, available: Mapping[str, LibraryInfo]) -> list[Problem]:
     problems: list[Problem] = []
     for lib in iso.libraries.values():
         info = available.get(lib.name)

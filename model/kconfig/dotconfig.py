@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import kconfiglib
+
 from flexui.model.files.atomic import write_atomic
 from flexui.model.files.problems import Problem
 from flexui.model.files.textfile import read_user_text

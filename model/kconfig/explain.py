@@ -14,10 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import kconfiglib
-from flexui.model.kconfig import state as ks
-from flexui.model.kconfig.info import expr_with_values, split_terms
-from flexui.model.kconfig.menu import changeable, prompt_of
-from flexui.model.kconfig.refusal import true_terms
 from kconfiglib import (
     AND,
     BOOL,
@@ -32,6 +28,11 @@ from kconfiglib import (
     MenuNode,
     Symbol,
 )
+
+from flexui.model.kconfig import state as ks
+from flexui.model.kconfig.info import expr_with_values, split_terms
+from flexui.model.kconfig.menu import changeable, prompt_of
+from flexui.model.kconfig.refusal import true_terms
 
 SEARCH_BUDGET = 5000  # symbol visits per plan: bounds the search on pathological trees
 

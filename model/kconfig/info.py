@@ -9,14 +9,15 @@ where it is defined (`file:line`) and its menu path.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import kconfiglib
+from kconfiglib import AND, BOOL, OR, TRI_TO_STR, TRISTATE, Choice, MenuNode, Symbol
+
 from flexui.model.kconfig.menu import TYPE_NAMES, menu_path, prompt_of
 from flexui.model.kconfig.values import range_text
-from kconfiglib import AND, BOOL, OR, TRI_TO_STR, TRISTATE, Choice, MenuNode, Symbol
 
 
 @dataclass(frozen=True)
@@ -186,7 +187,8 @@ def _symbol_info(sym: Symbol, unsaved: Mapping[str, str] | None, roots: Roots) -
     kconf = sym.kconfig
     value = f'"{sym.str_value}"' if sym.orig_type == kconfiglib.STRING else sym.str_value
     summary = [f"Type: {TYPE_NAMES.get(sym.orig_type, 'unknown')}"]
-    summary += [f"Prompt: {n.prompt[0]}" for n in sym.nodes if n.prompt] or ["Prompt: (none: set only by defaults and selects)"]
+    prompts = [f"Prompt: {n.prompt[0]}" for n in sym.nodes if n.prompt]
+    summary += prompts or ["Prompt: (none: set only by defaults and selects)"]
     summary += [f"Value: {value}", f"Comes from: {value_source(sym, unsaved)}"]
     if sym.orig_type in (BOOL, TRISTATE) and sym.assignable:
         summary.append("Can be set to: " + ", ".join(TRI_TO_STR[v] for v in sym.assignable))

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import kconfiglib
+
 from flexui.model.isolation.apply import (
     ARCH_SYMBOLS,
     Assignment,

@@ -9,11 +9,10 @@ one list of nodes, not thousands of strings.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 import kconfiglib
-from flexui.model.kconfig.values import active_range, parse_number, range_text
 from kconfiglib import (
     BOOL,
     COMMENT,
@@ -26,6 +25,8 @@ from kconfiglib import (
     MenuNode,
     Symbol,
 )
+
+from flexui.model.kconfig.values import active_range, parse_number, range_text
 
 SUBMENU_INDENT = 2
 TRI_KEYS = {"n": 0, "m": 1, "y": 2}

@@ -8,15 +8,16 @@ number in range), so both take the answer from here.
 from __future__ import annotations
 
 import kconfiglib
-from flexui.model.kconfig.values import active_range, base_of, parse_number
 from kconfiglib import AND, BOOL, HEX, INT, OR, TRISTATE
+
+from flexui.model.kconfig.values import active_range, base_of, parse_number
 
 
 def why_refused(sym: kconfiglib.Symbol, wanted: str) -> str:
     """Why kconfiglib did not take `wanted` for `sym`, in one line."""
     kind = kconfiglib.TYPE_TO_STR[sym.orig_type]
     if sym.orig_type in (BOOL, TRISTATE):
-        if wanted not in kconfiglib.STR_TO_TRI or sym.orig_type is BOOL and wanted == "m":
+        if wanted not in kconfiglib.STR_TO_TRI or (sym.orig_type is BOOL and wanted == "m"):
             allowed = "y or n" if sym.orig_type is BOOL else "y, m or n"
             return f"a {kind} symbol takes {allowed}, not {wanted!r}"
         tri = kconfiglib.STR_TO_TRI[wanted]

@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import kconfiglib
-from flexui.model.kconfig.menu import menu_path, prompt_of
 from kconfiglib import Choice, MenuNode, Symbol
+
+from flexui.model.kconfig.menu import menu_path, prompt_of
 
 CONFIG_PREFIX = "config_"
 

@@ -15,12 +15,13 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Sequence
 
 import kconfiglib
+
 from flexui.model.files.problems import InputError, Problem, UserError
 from flexui.model.files.textfile import read_user_text
 from flexui.model.files.userdirs import cache_dir

@@ -15,9 +15,9 @@ import math
 import re
 import statistics
 from collections import defaultdict
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from flexui.model.files.problems import InputError, Origin, Problem
 from flexui.model.files.textfile import read_user_text
@@ -61,8 +61,8 @@ IPERF_PLATEAU = 4096  # receive buffers from here on: the throughput has levelle
 
 SQLITE_APP = ("sqlite", "newlib", "pthread-embedded")
 SQLITE_BARS = {
-    4: DesignPoint(canonical_layout([SQLITE_APP + ("tlsf",)]), frozenset(), MECH_FCALLS),
-    5: DesignPoint(canonical_layout([SQLITE_APP + ("tlsf",), ("vfscore", "ramfs", "cpio"), ("uktime",)]),
+    4: DesignPoint(canonical_layout([(*SQLITE_APP, "tlsf")]), frozenset(), MECH_FCALLS),
+    5: DesignPoint(canonical_layout([(*SQLITE_APP, "tlsf"), ("vfscore", "ramfs", "cpio"), ("uktime",)]),
                    frozenset(), MECH_MPK_DSS),
     6: DesignPoint(canonical_layout([SQLITE_APP, ("vfscore", "ramfs")]), frozenset(), MECH_EPT),
 }

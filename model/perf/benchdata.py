@@ -58,7 +58,7 @@ class Measurement:
         return data
 
     @classmethod
-    def from_json(cls, data: dict) -> "Measurement":
+    def from_json(cls, data: dict) -> Measurement:
         return cls(**{**data, "point": DesignPoint.from_key(data["point"])})
 
 
@@ -79,7 +79,7 @@ class BenchFile:
         }
 
     @classmethod
-    def read(cls, path: Path) -> "BenchFile":
+    def read(cls, path: Path) -> BenchFile:
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
         except json.JSONDecodeError as e:
@@ -111,9 +111,8 @@ class BenchDB:
 
     @classmethod
     def load(cls, shipped_dir: Path | None = None, user_dir: Path | None = None, *,
-             with_user: bool = True) -> "BenchDB":
+             with_user: bool = True) -> BenchDB:
         from flexui.model.files.userdirs import data_dir
-
         from flexui.paths import shipped_benchdata
 
         shipped_dir = shipped_benchdata() if shipped_dir is None else Path(shipped_dir)
@@ -154,7 +153,8 @@ class BenchDB:
     def builds(self, app: str, metric: str, point: DesignPoint) -> list[Measurement]:
         """Every measured build of one point, the preferred one first."""
         same = [m for m in self.all if m.app == app and m.metric == metric and m.point == point]
-        return sorted(reversed(same), key=self._rank, reverse=True)  # latest first among equals
+        latest_first = same[::-1]  # the sort is stable: latest first among equals
+        return sorted(latest_first, key=self._rank, reverse=True)
 
     def points(self, app: str, metric: str) -> list[DesignPoint]:
         """The configurations measured for this app and metric, shipped or the user's."""

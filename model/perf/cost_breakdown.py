@@ -44,7 +44,7 @@ class Breakdown:
                 f"{_num(self.base)} {self.unit}, {self.overhead:+.0%} in all",
                 f"  boundaries weigh × {self.gate_factor:.2f} with {MECHANISM_LABELS[self.mechanism]}"]
         if not self.terms:
-            return head + ["  no boundary crossed, nothing hardened: no overhead term"]
+            return [*head, "  no boundary crossed, nothing hardened: no overhead term"]
         shown = self.terms if limit is None else self.terms[:limit]
         rows = [f"  {t.slowdown:>+7.1%}  {t.kind} {t.what}  (without it {_num(t.without)} {self.unit})"
                 for t in shown]

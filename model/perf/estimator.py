@@ -44,7 +44,7 @@ class Estimate:
     higher_is_better: bool
     basis: str
 
-    def relative_to(self, baseline: "Estimate") -> float:
+    def relative_to(self, baseline: Estimate) -> float:
         """Overhead versus `baseline` as a fraction (positive = slower)."""
         if self.higher_is_better:
             return baseline.value / self.value - 1.0
@@ -163,7 +163,7 @@ class _Design:
     scale: dict[str, float]
 
     @classmethod
-    def of(cls, data: list[Measurement], gates: dict[str, float]) -> "_Design":
+    def of(cls, data: list[Measurement], gates: dict[str, float]) -> _Design:
         libraries = frozenset().union(*(m.point.libraries for m in data))
         unit_of = units(libraries)
         names = sorted(set(unit_of.values()))
@@ -183,7 +183,7 @@ class _Design:
                 *[float(u in hard) for u in self.hardenable],
                 *[float(pair <= hard) for pair in self.hard_pairs]]
 
-    def same_terms(self, other: "_Design") -> bool:
+    def same_terms(self, other: _Design) -> bool:
         return (self.libraries, self.hardenable, self.reference) == \
             (other.libraries, other.hardenable, other.reference)
 

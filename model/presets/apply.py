@@ -9,11 +9,13 @@ is reported as dropped, so nothing disappears (or lingers) silently.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING
 
 import kconfiglib
+
 from flexui.model.files.problems import Problem
 from flexui.model.files.yamlsource import locate as locate_in_yaml
 from flexui.model.files.yamlsource import parse
@@ -74,7 +76,7 @@ def new_app_kraft(app_dir: Path, name: str | None = None) -> KraftFile:
 
 
 def plan_layout(preset: Preset, source: KraftFile, kraft_path: Path,
-                available: Mapping[str, "LibraryInfo"]) -> PresetLayout:
+                available: Mapping[str, LibraryInfo]) -> PresetLayout:
     """The new kraft.yaml for `preset` on top of `source`, and every problem of it."""
     problems = list(preset_problems(preset, available))
     kraft = KraftFile(Path(kraft_path), source.data, text=source.text).with_isolation(preset.isolation)
@@ -91,7 +93,7 @@ def plan_layout(preset: Preset, source: KraftFile, kraft_path: Path,
     return PresetLayout(preset, source, kraft, iso, problems)
 
 
-def apply_kconfig(kconf: kconfiglib.Kconfig, layout: PresetLayout, wd: "Workdir") -> PresetKconfig:
+def apply_kconfig(kconf: kconfiglib.Kconfig, layout: PresetLayout, wd: Workdir) -> PresetKconfig:
     """Set `kconf` to what `kraft configure` gives for the new kraft.yaml, plus the preset;
     say what the old values lost."""
     available = wd.libraries()
@@ -132,7 +134,7 @@ def _explicit(kconf: kconfiglib.Kconfig) -> set[str]:
     return names
 
 
-def _requested(layout: PresetLayout, wd: "Workdir") -> tuple[list[Assignment], dict[str, _Source]]:
+def _requested(layout: PresetLayout, wd: Workdir) -> tuple[list[Assignment], dict[str, _Source]]:
     """What `kraft configure` sets for the new kraft.yaml and the preset's kconfig asks for, and where."""
     source, kraft, preset = layout.source, layout.kraft, layout.preset
     root, _ = parse(source.text or source.dump(), str(source.path))

@@ -10,9 +10,12 @@ presets/README.md.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Collection, Iterable, Mapping
+from typing import TYPE_CHECKING
+
+from yaml.nodes import Node
 
 from flexui.model.build.settings import BuildSettings, conflicts, read_settings
 from flexui.model.files.atomic import write_atomic
@@ -44,7 +47,6 @@ from flexui.model.isolation.kraftyaml import (
 )
 from flexui.model.isolation.validation import validate
 from flexui.model.vocabulary import MPK
-from yaml.nodes import Node
 
 if TYPE_CHECKING:
     from flexui.model.kconfig.tree import LibraryInfo
@@ -335,7 +337,7 @@ class _Reader:
 
 
 # -- checking -----------------------------------------------------------------
-def preset_problems(preset: Preset, available: Mapping[str, "LibraryInfo"] | None = None, *,
+def preset_problems(preset: Preset, available: Mapping[str, LibraryInfo] | None = None, *,
                     apps: Collection[str] | None = None) -> list[Problem]:
     """validate() plus what only a preset can get wrong.
 

@@ -39,7 +39,7 @@ class Host:
     qemu: str | None
 
     @classmethod
-    def probe(cls) -> "Host":
+    def probe(cls) -> Host:
         kvm = os.path.exists("/dev/kvm") and os.access("/dev/kvm", os.R_OK | os.W_OK)
         try:
             flags = Path("/proc/cpuinfo").read_text(errors="replace").split()

@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from flexui.model.build.process_group import Group
 from flexui.model.run.qemu_command import Host, Launch, RunSpec, build_launches
@@ -119,19 +119,19 @@ def run(spec: RunSpec, on_output: Callable[[str], None] = lambda line: None,
     """
     host = host or Host.probe()
     launches = build_launches(spec, host)
-    result = RunResult(command=[l.argv for l in launches], accel=launches[0].accel,
-                       notes=[n for l in launches for n in l.notes])
+    result = RunResult(command=[launch.argv for launch in launches], accel=launches[0].accel,
+                       notes=[n for launch in launches for n in launch.notes])
     start = time.monotonic()
     for note in result.notes:
         on_output(f"[flexui] {note}")
     code, timed_out, stopped, lines = _run_all(launches, on_output, spec.timeout, stop)
-    failure = next((l for l in lines if KVM_FAILURE.search(l)), None)
+    failure = next((line for line in lines if KVM_FAILURE.search(line)), None)
     if (result.accel == "kvm" and spec.accel == "auto" and failure is not None and not timed_out
             and not stopped and decode_exit(code) is None):
         result.fell_back = failure.strip()
         on_output(f"[flexui] KVM failed ({result.fell_back}); retrying under software emulation")
         launches = build_launches(spec, host, accel="tcg")
-        result.command, result.accel = [l.argv for l in launches], "tcg"
+        result.command, result.accel = [launch.argv for launch in launches], "tcg"
         code, timed_out, stopped, lines = _run_all(launches, on_output, spec.timeout, stop)
     elif result.accel == "kvm" and failure is not None and decode_exit(code) is None:
         result.notes.append(f"KVM failed: {failure.strip()} (accel auto retries under emulation)")

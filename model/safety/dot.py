@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from flexui.model.files.atomic import write_atomic
 from flexui.model.isolation.design import DesignPoint

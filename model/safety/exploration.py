@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import bisect
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from flexui.model.isolation.design import DesignPoint
 from flexui.model.perf.estimator import FittedModel
@@ -58,10 +58,10 @@ def up_closure(space: ConfigSpace, sets: Bitsets, *, layouts: bool = True) -> Bi
             for c in space.mechanism_covers[m]:
                 row[m] |= row[c]
     if layouts:
-        for l in sorted(range(len(space.layouts)), key=lambda i: -len(space.layouts[i])):
-            for c in space.layout_covers[l]:
+        for li in sorted(range(len(space.layouts)), key=lambda i: -len(space.layouts[i])):
+            for c in space.layout_covers[li]:
                 for m in range(len(space.mechanisms)):
-                    up[l][m] |= up[c][m]
+                    up[li][m] |= up[c][m]
     return up
 
 
@@ -77,16 +77,16 @@ def maximal(space: ConfigSpace, feasible: Bitsets, order: str = "product") -> Bi
     full = up_closure(space, feasible)
     local = up_closure(space, feasible, layouts=False) if order == "paper" else full
     out = []
-    for l, row in enumerate(feasible):
+    for li, row in enumerate(feasible):
         out_row = []
         for m, bits in enumerate(row):
             blocked = 0
             for i in range(h):
-                blocked |= (local[l][m] >> (1 << i)) & zeros[i]
+                blocked |= (local[li][m] >> (1 << i)) & zeros[i]
             for c in space.mechanism_covers[m]:
-                blocked |= local[l][c]
+                blocked |= local[li][c]
             layout_blocked = 0
-            for c in space.layout_covers[l]:
+            for c in space.layout_covers[li]:
                 layout_blocked |= full[c][m]
             blocked |= layout_blocked if order == "product" else layout_blocked & 1
             out_row.append(bits & ~blocked)
@@ -116,12 +116,12 @@ def feasible_from_values(space: ConfigSpace, value: Callable[[DesignPoint], floa
                          budget: float, higher_is_better: bool) -> Bitsets:
     """Feasibility of every point from a value function (None: not available, not feasible)."""
     out = []
-    for l in range(len(space.layouts)):
+    for li in range(len(space.layouts)):
         row = []
         for m in range(len(space.mechanisms)):
             bits = 0
             for mask in range(space.masks):
-                v = value(space.point(l, mask, m))
+                v = value(space.point(li, mask, m))
                 if v is not None and (v >= budget if higher_is_better else v <= budget):
                     bits |= 1 << mask
             row.append(bits)
@@ -131,12 +131,12 @@ def feasible_from_values(space: ConfigSpace, value: Callable[[DesignPoint], floa
 
 def members(space: ConfigSpace, sets: Bitsets) -> list[DesignPoint]:
     out = []
-    for l, row in enumerate(sets):
+    for li, row in enumerate(sets):
         for m, bits in enumerate(row):
             mask = 0
             while bits:
                 if bits & 1:
-                    out.append(space.point(l, mask, m))
+                    out.append(space.point(li, mask, m))
                 bits >>= 1
                 mask += 1
     return out
@@ -245,10 +245,10 @@ def down_closure(space: ConfigSpace, sets: Bitsets) -> Bitsets:
         for m in order:
             for c in space.mechanism_covers[m]:
                 row[c] |= row[m]
-    for l in sorted(range(len(space.layouts)), key=lambda i: len(space.layouts[i])):
-        for c in space.layout_covers[l]:
+    for li in sorted(range(len(space.layouts)), key=lambda i: len(space.layouts[i])):
+        for c in space.layout_covers[li]:
             for m in range(len(space.mechanisms)):
-                down[c][m] |= down[l][m]
+                down[c][m] |= down[li][m]
     return down
 
 
@@ -258,23 +258,23 @@ def minimal(space: ConfigSpace, sets: Bitsets) -> Bitsets:
     down = down_closure(space, sets)
     full = (1 << space.masks) - 1
     below_layout: list[list[int]] = [[] for _ in space.layouts]
-    for l, covers in enumerate(space.layout_covers):
+    for li, covers in enumerate(space.layout_covers):
         for c in covers:
-            below_layout[c].append(l)
+            below_layout[c].append(li)
     below_mech: list[list[int]] = [[] for _ in space.mechanisms]
     for m, covers in enumerate(space.mechanism_covers):
         for c in covers:
             below_mech[c].append(m)
     out = []
-    for l, row in enumerate(sets):
+    for li, row in enumerate(sets):
         out_row = []
         for m, bits in enumerate(row):
             blocked = 0
             for i in range(h):
-                blocked |= (down[l][m] << (1 << i)) & ~zeros[i] & full
+                blocked |= (down[li][m] << (1 << i)) & ~zeros[i] & full
             for c in below_mech[m]:
-                blocked |= down[l][c]
-            for c in below_layout[l]:
+                blocked |= down[li][c]
+            for c in below_layout[li]:
                 blocked |= down[c][m]
             out_row.append(bits & ~blocked)
         out.append(out_row)
@@ -316,16 +316,16 @@ def plan_space(space: ConfigSpace, model: FittedModel, oracle: Callable[[DesignP
         result.rounds += 1
         hope = maximal(space, _combine(unknown, predicted, int.__and__))
         doubt = minimal(space, _combine(unknown, predicted, lambda a, b: a & ~b))
-        for l, row in enumerate(_combine(hope, doubt, int.__or__)):
+        for li, row in enumerate(_combine(hope, doubt, int.__or__)):
             for m, bits in enumerate(row):
                 mask = 0
                 while bits:
                     if bits & 1:
-                        point = space.point(l, mask, m)
+                        point = space.point(li, mask, m)
                         value = oracle(point)
                         result.measured.append((point, value))
                         meets = value >= budget if model.higher_is_better else value <= budget
-                        (ok if meets else bad)[l][m] |= 1 << mask
+                        (ok if meets else bad)[li][m] |= 1 << mask
                     bits >>= 1
                     mask += 1
     result.answer = members(space, maximal(space, up_closure(space, ok)))

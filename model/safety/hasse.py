@@ -11,8 +11,9 @@ the cells and their roles. Safer configurations are drawn above less safe ones.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from flexui.model.isolation.configuration import COUPLED_LIBRARIES
 from flexui.model.isolation.design import DesignPoint
@@ -188,9 +189,8 @@ def crossings(hood: Neighbourhood, order: dict[int, list[DesignPoint]]) -> int:
     count = 0
     for i, e in enumerate(hood.edges):
         for f in hood.edges[i + 1:]:
-            if layer[e.lower] == layer[f.lower]:
-                if (pos[e.lower] - pos[f.lower]) * (pos[e.upper] - pos[f.upper]) < 0:
-                    count += 1
+            if layer[e.lower] == layer[f.lower] and (pos[e.lower] - pos[f.lower]) * (pos[e.upper] - pos[f.upper]) < 0:
+                count += 1
     return count
 
 
@@ -263,7 +263,7 @@ class Drawing:
         choices = [p for p in self.order[target] if p in linked] or self.order[target]
         return min(choices, key=lambda p: (abs(_mid(self.boxes[p]) - _mid(here)), self.order[target].index(p)))
 
-    def select(self, point: DesignPoint) -> "Drawing":
+    def select(self, point: DesignPoint) -> Drawing:
         """The same drawing with `point` selected: only the marks beside two boxes change."""
         chars, roles = [row[:] for row in self.chars], [row[:] for row in self.roles]
         _mark(chars, roles, self.boxes[self.selected], False)
@@ -359,7 +359,7 @@ def layout(hood: Neighbourhood, zoom: Zoom, selected: DesignPoint | None = None)
         cells += [(c, t) for c in range(xu + step, xl + step, step)] if xl != xu else []
         cells += [(xl, r) for r in range(t + 1, y_to + 1)]
         routes_cells[e] = cells
-        for (a, b), (c, d) in zip(cells, cells[1:]):
+        for (a, b), (c, d) in itertools.pairwise(cells):
             links[b][a] |= 8 if c > a else 4 if c < a else 2
             links[d][c] |= 4 if c > a else 8 if c < a else 1
         links[cells[0][1]][cells[0][0]] |= 1

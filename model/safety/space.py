@@ -74,7 +74,7 @@ class ConfigSpace:
     # -- construction -------------------------------------------------------------
     @classmethod
     def generate(cls, libraries, *, max_compartments: int | None = None, hardenable=None,
-                 mechanisms=MECHANISMS, coupled=COUPLED_LIBRARIES) -> "ConfigSpace":
+                 mechanisms=MECHANISMS, coupled=COUPLED_LIBRARIES) -> ConfigSpace:
         units = library_units(libraries, coupled)
         count = layout_count(len(units), max_compartments)
         if count > MAX_LAYOUTS:
@@ -90,11 +90,11 @@ class ConfigSpace:
         return cls(units, layouts, hard_units, list(mechanisms))
 
     @classmethod
-    def spanned_by(cls, points: list[DesignPoint], coupled=COUPLED_LIBRARIES) -> "ConfigSpace":
+    def spanned_by(cls, points: list[DesignPoint], coupled=COUPLED_LIBRARIES) -> ConfigSpace:
         """The product space of the layouts, hardened units and mechanisms some points use."""
         libraries = frozenset().union(*(p.libraries for p in points))
         units = library_units(libraries, coupled)
-        layouts = sorted({p.layout for p in points}, key=lambda l: (len(l), sorted(map(sorted, l))))
+        layouts = sorted({p.layout for p in points}, key=lambda layout: (len(layout), sorted(map(sorted, layout))))
         hardened = frozenset().union(*(p.hardened for p in points))
         hard_units = [u for u in units if u & hardened]
         mechanisms = [m for m in MECHANISMS if any(p.mechanism == m for p in points)]

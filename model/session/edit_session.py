@@ -10,11 +10,13 @@ symbols flow back into the isolation configuration.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 import kconfiglib
+
 from flexui.model.build.settings import BuildSettings, load_build_settings, settings_files
 from flexui.model.files.atomic import write_all_atomic
 from flexui.model.files.problems import Problem
@@ -113,7 +115,7 @@ class Session:
     # -- construction -------------------------------------------------------
     @classmethod
     def open(cls, app_dir: Path, *, workdir: Workdir | None = None,
-             build_dir: Path | None = None) -> "Session":
+             build_dir: Path | None = None) -> Session:
         """Open an app: its kraft.yaml (if any) and its .config (if any)."""
         wd = workdir or locate()
         kraft_path = Path(app_dir) / KRAFT_YAML
@@ -124,7 +126,7 @@ class Session:
         return cls.from_loaded(loaded, kraft)
 
     @classmethod
-    def from_loaded(cls, loaded: LoadedKconfig, kraft: KraftFile | None = None) -> "Session":
+    def from_loaded(cls, loaded: LoadedKconfig, kraft: KraftFile | None = None) -> Session:
         """A session over an already loaded Kconfig (tests, generated trees)."""
         iso = kraft.isolation() if kraft else IsolationConfig()
         session = cls(loaded=loaded, kraft=kraft, iso=iso, build=load_build_settings(loaded.app_dir))

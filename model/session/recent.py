@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import yaml
+
 from flexui.model.files.atomic import write_atomic
 from flexui.model.files.userdirs import config_dir
 

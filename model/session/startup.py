@@ -72,10 +72,9 @@ def resolve(request: OpenRequest, recent: Recent, cwd: Path) -> OpenTarget:
 
 def _resolve(request: OpenRequest, recent: Recent, cwd: Path) -> OpenTarget:
     app = request.app
-    if app is not None:
-        if not app.is_dir():
-            raise StartupError(f"{app}: no such directory; for a new app create it first "
-                               f"(mkdir -p {shlex.quote(str(app))}), else pass --app a directory holding kraft.yaml")
+    if app is not None and not app.is_dir():
+        raise StartupError(f"{app}: no such directory; for a new app create it first "
+                           f"(mkdir -p {shlex.quote(str(app))}), else pass --app a directory holding kraft.yaml")
     in_cwd = app is None and (cwd / KRAFT_YAML).is_file()
     workdir = _workdir(request, recent, cwd if in_cwd else app)
     if app is not None:

@@ -26,11 +26,12 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import git
+
 from flexui.model.files.problems import UserError
 from flexui.model.vocabulary import (
     BUILD_FILE,
@@ -63,7 +64,7 @@ class Pins:
     refs: dict[str, str]
 
     @classmethod
-    def load(cls, path: Path = PINS_FILE) -> "Pins":
+    def load(cls, path: Path = PINS_FILE) -> Pins:
         from flexui.model.files.problems import InputError, Problem
         from flexui.model.files.yamlsource import locate, parse, read_text
 
@@ -233,7 +234,7 @@ class RepoState:
     dirty: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, path: Path) -> "RepoState":
+    def of(cls, path: Path) -> RepoState:
         repo = git.Repo(path)
         return cls(str(path), repo.head.commit.hexsha,
                    {f: _digest(Path(path) / f) for f in _dirty_files(repo)})
@@ -288,7 +289,7 @@ def parse_rewriting(data: object, record: str, repos: list[Path], workdir: Path)
         if repo.resolve() not in known:
             raise RecordError(f"{record}: names {key}, which is not a repository of {workdir}; "
                               "remove the record and reset that repository by hand")
-        entries = {f: None for f in files} if isinstance(files, list) else files
+        entries = dict.fromkeys(files) if isinstance(files, list) else files
         if not isinstance(entries, dict):
             raise RecordError(f"{record}: the entry of {key} is not a list or object of files; remove the record")
         root = repo.resolve()
@@ -340,7 +341,7 @@ def reset_rewriting(repos: list[Path], rewritten: Rewriting, *, stash: bool = Fa
         repo = git.Repo(path)
         recorded = rewritten.get(str(path), {})
         if isinstance(recorded, list):
-            recorded = {f: None for f in recorded}
+            recorded = dict.fromkeys(recorded)
         dirty = _dirty_files(repo)
         own = [f for f in dirty if f in recorded and still_rewritten(repo, f, recorded[f])]
         own_files[str(path)] = own

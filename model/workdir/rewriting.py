@@ -11,10 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import yaml
+
 from flexui.model.build.runner import (
     BuildPlan,
     BuildResult,
@@ -144,7 +145,8 @@ def build_in_workdir(plan: BuildPlan, on_output: Callable[[str], None] = lambda 
     def sources_after() -> dict:
         nonlocal rewritten
         after = snapshot(repos)
-        rewritten = {**{p: f for p, f in earlier.items() if p not in after}, **rewritten_between(before, after, earlier)}
+        still_gone = {p: f for p, f in earlier.items() if p not in after}
+        rewritten = {**still_gone, **rewritten_between(before, after, earlier)}
         return without_rewriting(record_dict(after), rewritten)
 
     result = run_build(plan, on_output, on_progress, cancel,

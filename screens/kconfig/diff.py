@@ -7,14 +7,15 @@ ignored.
 
 from __future__ import annotations
 
-from flexui.model.kconfig.explain import explain
-from flexui.model.kconfig.state import SymbolChange
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
+
+from flexui.model.kconfig.explain import explain
+from flexui.model.kconfig.state import SymbolChange
 
 REFERENCES = {"save": "the last save", "baseline": "the loaded preset (or opening)"}
 

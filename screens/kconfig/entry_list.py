@@ -7,7 +7,7 @@ visible rows only and repaints just the lines that changed.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from rich.segment import Segment
 from rich.style import Style
@@ -42,7 +42,7 @@ class VirtualList(ScrollView, can_focus=True, inherit_bindings=False):
     class Clicked(Message):
         """A row was clicked: `x` is the column within the row, `chain` 2 for a double click."""
 
-        def __init__(self, widget: "VirtualList", index: int, x: int, chain: int) -> None:
+        def __init__(self, widget: VirtualList, index: int, x: int, chain: int) -> None:
             self.widget, self.index, self.x, self.chain = widget, index, x, chain
             super().__init__()
 

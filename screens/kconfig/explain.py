@@ -7,6 +7,14 @@ change, so nothing happens the user has not seen. Applying is one undo step.
 
 from __future__ import annotations
 
+from kconfiglib import MenuNode
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
 from flexui.model.kconfig.explain import (
     Explanation,
     Plan,
@@ -15,13 +23,6 @@ from flexui.model.kconfig.explain import (
     plan_label,
 )
 from flexui.screens.widgets.dialogs import keyed
-from kconfiglib import MenuNode
-from rich.text import Text
-from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Button, Static
 
 GOALS = {"enable": "Enable it and its dependency chain",
          "disable": "Turn it off, with what selects it",

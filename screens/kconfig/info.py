@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flexui.model.kconfig.info import EntryInfo
 from kconfiglib import MenuNode
 from rich.text import Text
 from textual.app import ComposeResult
@@ -10,6 +9,8 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from flexui.model.kconfig.info import EntryInfo
 
 
 def info_text(info: EntryInfo) -> Text:

@@ -11,6 +11,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.markup import escape
+from textual.widgets import Static
+
 from flexui.model.kconfig import menu
 from flexui.model.kconfig.info import EntryInfo, entry_info
 from flexui.model.kconfig.menu import MenuNavigator, Row
@@ -28,11 +34,6 @@ from flexui.screens.kconfig.value import ValueDialog
 from flexui.screens.widgets.chrome import crumbs
 from flexui.screens.widgets.quiet_static import QuietStatic
 from flexui.screens.widgets.safety_line import SafetyLine
-from rich.text import Text
-from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.markup import escape
-from textual.widgets import Static
 
 
 class MenuList(VirtualList):
@@ -250,9 +251,8 @@ class MenuconfigScreen(SessionScreen):
         value = menu.toggled_value(node)
         if value is not None:
             self._set(node, value)
-            if leave_choice and menu.is_y_choice_symbol(node.item) and node.list is None:
-                if self.nav.leave():
-                    self._redraw()
+            if leave_choice and menu.is_y_choice_symbol(node.item) and node.list is None and self.nav.leave():
+                self._redraw()
 
     def _set(self, node, value) -> None:
         if value is None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flexui.screens.widgets.dialogs import keyed
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
+
+from flexui.screens.widgets.dialogs import keyed
 
 
 class QuitDialog(ModalScreen[str | None]):

@@ -7,14 +7,9 @@ comes back to the same results.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
-from flexui.model.kconfig.info import EntryInfo
-from flexui.model.kconfig.menu import value_str
-from flexui.model.kconfig.search import Match, SearchIndex
-from flexui.screens.kconfig.entry_list import VirtualList
-from flexui.screens.kconfig.info import InfoDialog
 from kconfiglib import MenuNode
 from rich.text import Text
 from textual.app import ComposeResult
@@ -22,6 +17,12 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
+
+from flexui.model.kconfig.info import EntryInfo
+from flexui.model.kconfig.menu import value_str
+from flexui.model.kconfig.search import Match, SearchIndex
+from flexui.screens.kconfig.entry_list import VirtualList
+from flexui.screens.kconfig.info import InfoDialog
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from flexui.model.kconfig.menu import TYPE_NAMES, parse_entry
-from flexui.model.kconfig.values import range_text
 from kconfiglib import MenuNode
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,6 +9,9 @@ from textual.containers import Vertical
 from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
+
+from flexui.model.kconfig.menu import TYPE_NAMES, parse_entry
+from flexui.model.kconfig.values import range_text
 
 
 class ValueDialog(ModalScreen[str | None]):

@@ -7,8 +7,8 @@ both take them from here, so the handover shows no change.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Collection
 
 from flexui.model.kconfig.menu import MenuNavigator
 from flexui.model.session.edit_session import Session

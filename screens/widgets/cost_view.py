@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flexui.model.perf.cost_breakdown import Breakdown
 from textual.widgets import Static
+
+from flexui.model.perf.cost_breakdown import Breakdown
 
 SHOWN = 6  # the costliest terms; the rest are summed up in one line
 

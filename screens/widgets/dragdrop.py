@@ -51,14 +51,14 @@ class Draggable(Static):
     class Started(Message):
         """The pointer moved with the button held: a drag (not a click) began."""
 
-        def __init__(self, draggable: "Draggable") -> None:
+        def __init__(self, draggable: Draggable) -> None:
             self.draggable = draggable
             super().__init__()
 
     class Dropped(Message):
         """Released over `zone` (None: over no zone, i.e. empty space)."""
 
-        def __init__(self, draggable: "Draggable", zone: DropZone | None) -> None:
+        def __init__(self, draggable: Draggable, zone: DropZone | None) -> None:
             self.draggable = draggable
             self.zone = zone
             super().__init__()

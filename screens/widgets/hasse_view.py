@@ -7,8 +7,6 @@ layers. The screen answers the messages; this widget decides nothing.
 
 from __future__ import annotations
 
-from flexui.model.isolation.design import DesignPoint
-from flexui.model.safety.hasse import Drawing, Neighbourhood, Zoom, layout
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
@@ -16,6 +14,9 @@ from textual.containers import ScrollableContainer
 from textual.geometry import Region
 from textual.message import Message
 from textual.widgets import Static
+
+from flexui.model.isolation.design import DesignPoint
+from flexui.model.safety.hasse import Drawing, Neighbourhood, Zoom, layout
 
 ROLES = ("edge", "label", "box", "current", "selected", "meets", "over", "failed")
 

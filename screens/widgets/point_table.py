@@ -7,8 +7,9 @@ avoid that.
 
 from __future__ import annotations
 
-from flexui.model.isolation.design import DesignPoint
 from textual.widgets import DataTable
+
+from flexui.model.isolation.design import DesignPoint
 
 
 class PointTable(DataTable):

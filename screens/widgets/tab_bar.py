@@ -8,13 +8,14 @@ the first frame paints before Textual is loaded.
 
 from __future__ import annotations
 
-from typing import Collection
+from collections.abc import Collection
 
-from flexui.screens.widgets.chrome import tab_strip
 from rich.text import Text
 from textual import events
 from textual.message import Message
 from textual.widget import Widget
+
+from flexui.screens.widgets.chrome import tab_strip
 
 ROLE_CLASSES = {"tab": "tab-bar--tab", "tab-active": "tab-bar--active",
                 "underline": "tab-bar--bar", "underline-active": "tab-bar--highlight"}

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from flexui.screens.kconfig.menuconfig import MenuconfigScreen
-
 from flexui.app import FlexApp
+from flexui.screens.kconfig.menuconfig import MenuconfigScreen
 
 
 def menu_screen(app: FlexApp) -> MenuconfigScreen:

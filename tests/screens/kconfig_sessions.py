@@ -6,9 +6,9 @@ import shutil
 from pathlib import Path
 
 import kconfiglib
+
 from flexui.model.kconfig.tree import LoadedKconfig, locate
 from flexui.model.session.edit_session import Session
-
 from flexui.paths import embedded_tree
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "kconfig" / "Kconfig"

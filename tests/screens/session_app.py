@@ -5,10 +5,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from flexui.model.kconfig.tree import locate
-
 from flexui.app import FlexApp
 from flexui.launch import open_session
+from flexui.model.kconfig.tree import locate
 from flexui.paths import embedded_tree
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from flexui.model.isolation.design import DesignPoint
-from flexui.model.kconfig.tree import locate
 from session_app import sample_app_copy
 
 from flexui.app import FlexApp
 from flexui.launch import open_session
+from flexui.model.isolation.design import DesignPoint
+from flexui.model.kconfig.tree import locate
 
 
 def open_app(app_dir, tmp_path, mode="kconfig") -> FlexApp:

@@ -6,12 +6,13 @@ import shutil
 import sys
 import time
 
+from qemu_kernel_build import build_kernel
+from session_app import make_app, sample_app_copy
+
 from flexui.app import FlexApp
 from flexui.launch import open_session
 from flexui.model.kconfig.tree import locate
 from flexui.screens.build_run import BuildRunScreen
-from qemu_kernel_build import build_kernel
-from session_app import make_app, sample_app_copy
 
 SIZE = (120, 34)
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import yaml
-from flexui.model.kconfig.tree import locate
-from flexui.model.presets.preset import load_preset
-from flexui.screens.compartments import CompartmentsScreen
-from flexui.screens.widgets.dialogs import NameDialog
 from session_app import make_app, sample_app_copy
 
 from flexui.app import FlexApp
 from flexui.launch import open_session
+from flexui.model.kconfig.tree import locate
+from flexui.model.presets.preset import load_preset
 from flexui.paths import shipped_presets
+from flexui.screens.compartments import CompartmentsScreen
+from flexui.screens.widgets.dialogs import NameDialog
 
 SIZE = (120, 34)
 

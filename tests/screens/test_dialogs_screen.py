@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from flexui.screens.help import HelpScreen
-from flexui.screens.kconfig.explain import WhyNotDialog
-from flexui.screens.kconfig.info import InfoDialog
-from flexui.screens.widgets.dialogs import ConfirmDialog
 from kconfig_pilot import jump
 from kconfig_sessions import embedded_session
 from textual.app import App
 from textual.widgets import Button
 
 from flexui.app import FlexApp
+from flexui.screens.help import HelpScreen
+from flexui.screens.kconfig.explain import WhyNotDialog
+from flexui.screens.kconfig.info import InfoDialog
+from flexui.screens.widgets.dialogs import ConfirmDialog
 
 
 class Asker(App):
@@ -81,7 +81,7 @@ async def test_help_lists_each_action_once_with_all_its_keys(tmp_path):
         await pilot.press("f1")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
-        rows = dict((d, k) for k, d in app.screen._rows)
+        rows = {d: k for k, d in app.screen._rows}
         descriptions = [d for _, d in app.screen._rows]
         assert len(descriptions) == len(set(descriptions))
         assert rows["Show help"] in ("f, H", "H, f") and rows["Set to m (module)"] == "m"

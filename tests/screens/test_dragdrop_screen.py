@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flexui.screens.widgets.dragdrop import Draggable, DragGhost, DropZone
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal
+
+from flexui.screens.widgets.dragdrop import Draggable, DragGhost, DropZone
 
 
 class DragApp(App):

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from flexui.model.kconfig.menu import MenuNavigator
-from flexui.model.presets.preset import load_preset
 from session_app import make_app
 
 from flexui import first_frame
 from flexui.app import learn_colours
+from flexui.model.kconfig.menu import MenuNavigator
+from flexui.model.presets.preset import load_preset
 from flexui.paths import shipped_presets
 
 
@@ -78,10 +78,9 @@ async def test_nothing_is_learned_once_the_user_has_moved_on(tmp_path):
 async def test_first_frame_matches_the_kconfig_screen_on_a_real_flexos_tree(real_tree, tmp_path):
     import shutil
 
-    from flexui.model.kconfig.tree import locate
-
     from flexui.app import FlexApp
     from flexui.launch import open_session
+    from flexui.model.kconfig.tree import locate
 
     app_dir = tmp_path / "redis"
     shutil.copytree(real_tree / "apps" / "redis", app_dir,

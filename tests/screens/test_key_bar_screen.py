@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from session_app import make_app
+
 from flexui.screens.kconfig.search import SearchDialog
 from flexui.screens.widgets.key_bar import KeyBar
-from session_app import make_app
 
 
 def bar_text(app) -> str:

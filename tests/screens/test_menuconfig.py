@@ -6,12 +6,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from flexui.model.kconfig.tree import TreeError
-from flexui.screens.kconfig.diff import DiffDialog
-from flexui.screens.kconfig.explain import WhyNotDialog
-from flexui.screens.kconfig.info import InfoDialog
-from flexui.screens.kconfig.search import SearchDialog
-from flexui.screens.kconfig.value import ValueDialog
 from kconfig_pilot import (
     config_lines,
     jump,
@@ -25,7 +19,13 @@ from kconfig_pilot import (
 from kconfig_sessions import embedded_session
 
 from flexui.app import FlexApp, OpenFailedApp
+from flexui.model.kconfig.tree import TreeError
 from flexui.paths import embedded_tree
+from flexui.screens.kconfig.diff import DiffDialog
+from flexui.screens.kconfig.explain import WhyNotDialog
+from flexui.screens.kconfig.info import InfoDialog
+from flexui.screens.kconfig.search import SearchDialog
+from flexui.screens.kconfig.value import ValueDialog
 
 SIZE = (110, 36)
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"

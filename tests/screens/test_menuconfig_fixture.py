@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-from flexui.screens.kconfig.diff import DiffDialog
-from flexui.screens.kconfig.explain import WhyNotDialog
-from flexui.screens.kconfig.info import InfoDialog
-from flexui.screens.kconfig.quit import QuitDialog
-from flexui.screens.kconfig.search import SearchDialog
-from flexui.screens.kconfig.value import ValueDialog
 from kconfig_pilot import (
     config_lines,
     jump,
@@ -21,6 +15,12 @@ from kconfig_pilot import (
 from kconfig_sessions import fixture_session
 
 from flexui.app import FlexApp
+from flexui.screens.kconfig.diff import DiffDialog
+from flexui.screens.kconfig.explain import WhyNotDialog
+from flexui.screens.kconfig.info import InfoDialog
+from flexui.screens.kconfig.quit import QuitDialog
+from flexui.screens.kconfig.search import SearchDialog
+from flexui.screens.kconfig.value import ValueDialog
 
 SIZE = (100, 34)
 

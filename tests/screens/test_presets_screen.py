@@ -2,12 +2,12 @@
 
 
 import pytest
-from flexui.model.presets.preset import load_preset
-from flexui.screens.presets import CompareScreen, PresetsScreen
-from flexui.screens.widgets.dialogs import ConfirmDialog, NameDialog
 from session_app import make_app
 
+from flexui.model.presets.preset import load_preset
 from flexui.paths import shipped_presets
+from flexui.screens.presets import CompareScreen, PresetsScreen
+from flexui.screens.widgets.dialogs import ConfirmDialog, NameDialog
 
 
 @pytest.fixture(autouse=True)

@@ -6,8 +6,9 @@ import asyncio
 import sys
 from pathlib import Path
 
-from flexui.screens.run_plan import RunPlanScreen
 from session_app import make_app
+
+from flexui.screens.run_plan import RunPlanScreen
 
 TESTS = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(TESTS))

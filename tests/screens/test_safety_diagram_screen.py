@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from session_app import make_app
+
 from flexui.model.explore.journal import Entry, Journal, journal_path
 from flexui.model.files.userdirs import data_dir
 from flexui.model.isolation.design import DesignPoint
@@ -12,7 +14,6 @@ from flexui.model.perf.benchdata import Measurement, record
 from flexui.model.safety.summary import with_unit
 from flexui.screens.run_plan import RunPlanScreen
 from flexui.screens.widgets.hasse_view import HasseCanvas, HasseView
-from session_app import make_app
 
 
 @pytest.fixture(autouse=True)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from session_app import make_app
+
 from flexui.model.isolation.design import DesignPoint
 from flexui.screens.safety import SafetyScreen
-from session_app import make_app
 
 SIZE = (140, 44)
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from flexui.model.presets.preset import load_preset
 from kconfig_pilot import jump
 from kconfig_sessions import embedded_session
 from session_app import make_app
 
 from flexui.app import FlexApp
+from flexui.model.presets.preset import load_preset
 from flexui.paths import shipped_presets
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])

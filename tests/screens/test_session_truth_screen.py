@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 
 import yaml
-from flexui.model.kconfig.tree import locate
-from flexui.screens.compartments import CompartmentsScreen
-from flexui.screens.kconfig.quit import QuitDialog
 from kconfig_pilot import jump
 from session_app import make_app, sample_app_copy
 
 from flexui.app import FlexApp
 from flexui.launch import open_session
+from flexui.model.kconfig.tree import locate
+from flexui.screens.compartments import CompartmentsScreen
+from flexui.screens.kconfig.quit import QuitDialog
 
 SIZE = (120, 34)
 
@@ -29,7 +29,7 @@ async def unsaved(pilot, app) -> None:
 
 
 async def test_every_quit_key_asks_on_every_screen_when_there_are_unsaved_changes(tmp_path):
-    for i, mode in enumerate(("kconfig", "compartments", "safety", "build", "presets")):
+    for mode in ("kconfig", "compartments", "safety", "build", "presets"):
         for key in ("ctrl+q", "q"):
             app = make_app(tmp_path / f"{mode}-{key}", mode=mode)
             async with app.run_test(size=SIZE) as pilot:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flexui.screens.widgets.tab_bar import TabBar
 from session_app import make_app
+
+from flexui.screens.widgets.tab_bar import TabBar
 
 
 def tab_line(app) -> str:

@@ -8,10 +8,10 @@ from pathlib import Path
 import git
 from git_helpers import make_remote
 from session_app import make_app
+from textual.widgets import Input
 
 from flexui.paths import embedded_tree
 from flexui.screens.workdir_dialog import WorkdirInitDialog
-from textual.widgets import Input
 
 SIZE = (120, 34)
 APP = "flexos-example"
