@@ -6,7 +6,8 @@ import functools
 import gc
 import importlib
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from typing import ClassVar
 
 from rich.style import Style
 from textual.app import App, SystemCommand
@@ -25,7 +26,7 @@ from flexui.screens.widgets.chrome import SCREENS
 
 class FlexApp(App):
     TITLE = "flexui"
-    MODES: dict = {}
+    MODES: ClassVar[dict[str, str | Callable[[], Screen]]] = {}  # filled by register_modes()
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     BINDINGS = [
         *[Binding(key, f"switch_mode('{mode}')", label, show=False)
@@ -35,7 +36,7 @@ class FlexApp(App):
         Binding("ctrl+y", "redo", "Redo", show=False),
     ]
 
-    def __init__(self, session: Session, mode: str = "kconfig", notes: list[str] = (),
+    def __init__(self, session: Session, mode: str = "kconfig", notes: Sequence[str] = (),
                  build_commands: list[list[str]] | None = None) -> None:
         super().__init__()
         self.session = session
@@ -209,7 +210,7 @@ def register_modes() -> None:
 register_modes()
 
 
-def learn_colours(app: App, nav: MenuNavigator) -> bool:
+def learn_colours(app: FlexApp, nav: MenuNavigator) -> bool:
     """Store the SGR codes the app painted for each role of the first frame; True if changed.
 
     Reads the screen as composed (Textual's compositor strips), converted

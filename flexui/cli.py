@@ -175,15 +175,17 @@ def _open_ui(run_ui: Callable[..., int], args: argparse.Namespace) -> int:
     except StartupError as e:
         print(f"flexui: {e}", file=sys.stderr)
         return EXIT_INVALID
-    extra = {"preset": preset} if preset is not None else {}
+    notice = None
     if target.how == "the sample app":
-        extra["notice"] = (f"No app here: editing flexui's own copy of the sample app in {target.app_dir} "
-                           "(flexui --app DIR opens yours)")
+        notice = (f"No app here: editing flexui's own copy of the sample app in {target.app_dir} "
+                  "(flexui --app DIR opens yours)")
+    build_commands = None
     if args.build_cmd:
         import shlex
 
-        extra["build_commands"] = [shlex.split(c) for c in args.build_cmd]
-    return run_ui(target.app_dir, workdir=target.workdir, **extra)
+        build_commands = [shlex.split(c) for c in args.build_cmd]
+    return run_ui(target.app_dir, workdir=target.workdir, preset=preset, build_commands=build_commands,
+                  notice=notice)
 
 
 if __name__ == "__main__":

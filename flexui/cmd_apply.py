@@ -192,7 +192,7 @@ def _read(path: Path) -> str | None:
 
 def dry_run_diff(plan: ApplyPlan) -> str:
     """A unified diff of every file the plan would change."""
-    chunks = []
+    chunks: list[str] = []
     for path, new in plan.changed().items():
         old = _read(path)
         chunks += difflib.unified_diff(

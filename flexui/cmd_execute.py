@@ -59,7 +59,8 @@ def resolve(args: argparse.Namespace) -> tuple[ClosedLoop, BenchSpec]:
     if not (app_dir / KRAFT_YAML).is_file():
         raise Invalid(f"{args.app}: no kraft.yaml there; --execute needs an app directory in a work directory")
     kraft = load_kraft(app_dir / KRAFT_YAML)
-    name = kraft.data.get("name") if isinstance(kraft.data.get("name"), str) else app_dir.name
+    name = kraft.data.get("name")
+    name = name if isinstance(name, str) else app_dir.name
     workdir = (args.sources or workdir_of(app_dir))
     if workdir is None or not (Path(workdir) / "apps" / app_dir.name).is_dir():
         raise Invalid(f"{app_dir}: not in a work directory (apps/<app> next to unikraft/); give --sources DIR")

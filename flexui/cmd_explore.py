@@ -147,7 +147,8 @@ def explore(args: argparse.Namespace) -> int:
             raise _invalid(f"--space generated: {e}") from None
         feasible = feasible_from_model(space, model, budget)
     sign = -1 if model.higher_is_better else 1
-    estimates = {p: estimator.estimate(app, args.metric, p) for p in safest_within_budget(space, feasible, args.order)}
+    estimates = {p: est for p in safest_within_budget(space, feasible, args.order)
+                 if (est := estimator.estimate(app, args.metric, p)) is not None}
     answer = sorted(estimates, key=lambda p: (sign * estimates[p].value, p.key()))
     base = base if base is not None else IsolationConfig()
     rows = []

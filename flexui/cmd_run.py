@@ -49,11 +49,12 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_INVALID
         spec = RunSpec(args.image, **options)
     else:
-        spec = run_spec_for(app_dir, **options)
-        if spec is None:
+        found = run_spec_for(app_dir, **options)
+        if found is None:
             print(f"flexui --run: no image in {app_dir / 'build'}; build one with --build "
                   "(or give --image FILE)", file=sys.stderr)
             return EXIT_INVALID
+        spec = found
     missing = check_run(spec.mechanism, args.qemu)
     if missing:
         print(f"flexui --run: {missing[0]}", file=sys.stderr)

@@ -7,6 +7,8 @@ shown again.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.message import Message
@@ -17,6 +19,11 @@ from flexui.screens.widgets.chrome import status_parts
 from flexui.screens.widgets.key_bar import KeyBar
 from flexui.screens.widgets.quiet_static import QuietStatic
 from flexui.screens.widgets.tab_bar import TabBar
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from flexui.app import FlexApp
 
 
 class SessionChanged(Message):
@@ -39,6 +46,9 @@ class SessionScreen(Screen):
     """Base for screens that render the shared session."""
 
     MODE: str = ""
+
+    if TYPE_CHECKING:  # the app these screens run in, for the type checker only
+        app = getters.app(FlexApp)
 
     @property
     def session(self) -> Session:

@@ -146,7 +146,7 @@ class BuildRunScreen(SessionScreen):
             self.notify(f"a {self.busy} is in progress; c cancels it", severity="warning")
             return
         if self.session.dirty:
-            def answer(yes: bool) -> None:
+            def answer(yes: bool | None) -> None:
                 if yes:
                     self.session.save()
                     self._start_build(force)
@@ -212,7 +212,8 @@ class BuildRunScreen(SessionScreen):
         self.busy = None
         self.last_build = result
         bar = self.query_one(ProgressBar)
-        bar.update(progress=bar.total if result.ok else bar.progress)
+        if result.ok and bar.total is not None:
+            bar.update(progress=bar.total)
         for line in result.first_errors:
             self._log(f"!! {line}")
         self._status(result.describe())

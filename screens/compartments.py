@@ -295,7 +295,7 @@ class CompartmentsScreen(SessionScreen):
     def action_move(self, delta: int) -> None:
         pos = self._position()
         comps = self.session.iso.compartments
-        if pos is None:
+        if pos is None or self.selected is None:
             return
         target = pos[0] + delta
         if 0 <= target < len(comps):
@@ -387,7 +387,7 @@ class CompartmentsScreen(SessionScreen):
                         severity="error")
             return
 
-        def done(yes: bool) -> None:
+        def done(yes: bool | None) -> None:
             if yes:
                 self.session.remove_compartment(name)
 
@@ -429,7 +429,7 @@ class CompartmentsScreen(SessionScreen):
     # control the user touched (it has the focus) speaks for the user.
     @on(Select.Changed, "#driver")
     def _driver_changed(self, event: Select.Changed) -> None:
-        if event.select.has_focus_within and event.value != self.session.iso.driver:
+        if event.select.has_focus_within and isinstance(event.value, str) and event.value != self.session.iso.driver:
             self.session.set_driver(event.value)
 
     @on(Select.Changed, "#stacks")

@@ -176,7 +176,7 @@ class PresetsScreen(SessionScreen):
         if self.session.dirty:
             self.app.push_screen(ConfirmDialog(
                 f"Load {preset.name}? Unsaved changes stay undoable (ctrl+z) but are replaced.",
-                yes="Load"), lambda ok: ok and self._load(preset))
+                yes="Load"), lambda ok: self._load(preset) if ok else None)
         else:
             self._load(preset)
 
@@ -226,7 +226,7 @@ class PresetsScreen(SessionScreen):
                         severity="warning")
             return
         self.app.push_screen(ConfirmDialog(f"Delete your preset {preset.name}?", yes="Delete"),
-                             lambda ok: ok and self._delete(preset.path))
+                             lambda ok: self._delete(preset.path) if ok else None)
 
     def _delete(self, path: Path | None) -> None:
         if path is not None:

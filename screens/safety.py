@@ -245,7 +245,7 @@ class SafetyScreen(SessionScreen):
     def _fill_budget(self, budget: float) -> None:
         table = self.query_one("#budget-table", PointTable)
         summary = self.summary
-        if summary is None or summary.estimate is None:
+        if summary is None or summary.estimate is None or summary.metric is None:
             table.show((), [])
             return
         db, estimator = self.app.benchmarks

@@ -157,9 +157,9 @@ def load_spec(path: Path) -> BenchSpec:
     hardenable = space.get("hardenable") if isinstance(space, dict) else None
     libraries = space.get("libraries") if isinstance(space, dict) else None
     return BenchSpec(
-        app=app, metrics=metrics, memory_mb=memory, kernel_args=str(boot.get("args", "")),
+        app=str(app), metrics=metrics, memory_mb=memory, kernel_args=str(boot.get("args", "")),
         qemu_extra=list(qemu), forward=forward, client=list(client), ready=str(data.get("ready", "")),
-        repetitions=numbers["repetitions"], warmup=numbers["warmup"], timeout=float(numbers["timeout"]),
+        repetitions=int(numbers["repetitions"]), warmup=int(numbers["warmup"]), timeout=float(numbers["timeout"]),
         mechanisms=list(mechanisms),
         libraries=[str(x) for x in libraries] if isinstance(libraries, list) else None,
         hardenable=[str(h) for h in hardenable] if isinstance(hardenable, list) else None,

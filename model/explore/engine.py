@@ -13,8 +13,12 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from flexui.model.explore.jobs import BenchJob, BuildJob, bench_job, build_job
+
+if TYPE_CHECKING:  # Dask loads only when a closed loop starts
+    from distributed import Client, LocalCluster
 
 ALLOWED_FAILURES = 3  # a task whose worker died this many times is reported failed
 
@@ -41,8 +45,8 @@ def _start_resource_tracker() -> None:
 class DaskEngine:
     workers: int = 2
     scheduler: str | None = None
-    client: object = None
-    cluster: object = None
+    client: Client | None = None
+    cluster: LocalCluster | None = None
     _futures: dict = field(default_factory=dict)
 
     def start(self) -> DaskEngine:
@@ -55,15 +59,21 @@ class DaskEngine:
             self.client = Client(self.scheduler, timeout=30)
             return self
         _start_resource_tracker()
-        self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
+        self.cluster = cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
                                     resources={"build": 1}, dashboard_address=None,
                                     silence_logs=40)
-        options = {**self.cluster.new_spec["options"], "resources": {"bench": 1}}
-        self.cluster.worker_spec["bench"] = {"cls": Nanny, "options": options}
-        self.cluster.scale(len(self.cluster.worker_spec))
-        self.client = Client(self.cluster)
-        self.client.wait_for_workers(self.workers + 1, timeout=120)
+        options = {**cluster.new_spec["options"], "resources": {"bench": 1}}
+        cluster.worker_spec["bench"] = {"cls": Nanny, "options": options}
+        cluster.scale(len(cluster.worker_spec))
+        self.client = client = Client(cluster)
+        client.wait_for_workers(self.workers + 1, timeout=120)
         return self
+
+    @property
+    def started(self) -> Client:
+        if self.client is None:
+            raise RuntimeError("the Dask engine is used before start()")
+        return self.client
 
     @property
     def local(self) -> bool:
@@ -71,14 +81,14 @@ class DaskEngine:
 
     def slots(self) -> int:
         """Jobs worth having in flight: one per build slot, plus one being benchmarked."""
-        info = self.client.scheduler_info(n_workers=-1)["workers"].values()
+        info = self.started.scheduler_info(n_workers=-1)["workers"].values()
         builds = sum(int(w.get("resources", {}).get("build", 0)) for w in info)
         return max(1, builds) + 1
 
     def submit(self, build: BuildJob, bench: BenchJob):
         key = f"{build.run_id}-{build.key}"
-        built = self.client.submit(build_job, build, key=f"build-{key}", resources={"build": 1}, pure=False)
-        measured = self.client.submit(bench_job, bench, built, key=f"bench-{key}", resources={"bench": 1},
+        built = self.started.submit(build_job, build, key=f"build-{key}", resources={"build": 1}, pure=False)
+        measured = self.started.submit(bench_job, bench, built, key=f"bench-{key}", resources={"bench": 1},
                                       pure=False)
         self._futures[measured] = built
         return measured
@@ -101,7 +111,7 @@ class DaskEngine:
     def statuses(self, run_id: str) -> list[tuple[str, str]]:
         from distributed import Queue
 
-        queue = Queue(f"flexui-status-{run_id}", client=self.client)
+        queue = Queue(f"flexui-status-{run_id}", client=self.started)
         out = []
         try:
             while queue.qsize():
@@ -114,18 +124,18 @@ class DaskEngine:
         """Stop every task of the run: they kill their process groups, then the futures go."""
         from distributed import Event, wait
 
-        Event(f"flexui-cancel-{run_id}", client=self.client).set()
+        Event(f"flexui-cancel-{run_id}", client=self.started).set()
         pending = [*self._futures, *self._futures.values()]
         if pending:
             with contextlib.suppress(TimeoutError):
                 wait(pending, timeout=grace)
-            self.client.cancel(pending)
+            self.started.cancel(pending)
         self._futures.clear()
 
     def worker_pids(self) -> dict[str, int]:
         import os
 
-        return self.client.run(os.getpid)
+        return self.started.run(os.getpid)
 
     def close(self) -> None:
         if self.client is not None:

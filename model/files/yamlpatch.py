@@ -42,9 +42,9 @@ def same(a: object, b: object) -> bool:
     """Equality that also requires the same types and the same key order."""
     if type(a) is not type(b):
         return False
-    if isinstance(a, dict):
+    if isinstance(a, dict) and isinstance(b, dict):
         return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
-    if isinstance(a, list):
+    if isinstance(a, list) and isinstance(b, list):
         return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
     return a == b
 
@@ -99,7 +99,7 @@ class _Patcher:
         return head + "".join(indent + ln if ln.strip() else ln for ln in lines[1:])
 
     # -- mappings --------------------------------------------------------
-    def mapping(self, node: Node, old: object, new: object) -> None:
+    def mapping(self, node: Node | None, old: dict, new: dict) -> None:
         if not isinstance(node, MappingNode) or node.flow_style or not node.value:
             raise _Unpatchable
         entries: dict[str, tuple[Node, Node]] = {}

@@ -63,7 +63,7 @@ def parse(text: str, file: str) -> tuple[Node | None, object]:
     return node, data
 
 
-def _bad_scalar_line(node: Node) -> int | None:
+def _bad_scalar_line(node: Node | None) -> int | None:
     """The line of the first scalar PyYAML cannot construct (a huge integer), for the message."""
     stack = [node]
     seen: set[int] = set()
@@ -139,7 +139,7 @@ def _duplicate_keys(node: Node, file: str) -> list[Problem]:
                 stack.append(value)
         elif isinstance(n, SequenceNode):
             stack.extend(n.value)
-    return sorted(problems, key=lambda p: p.origin.line or 0)
+    return sorted(problems, key=lambda p: (p.origin.line if p.origin else None) or 0)
 
 
 def line(node: Node) -> int:

@@ -208,7 +208,8 @@ class IsolationConfig:
         self.compartments.remove(comp)
         if was_default:
             self.compartments[0].default = True
-        target = self.default_compartment.name
+        default = self.default_compartment  # none when no compartment was marked default
+        target = default.name if default is not None else None
         moved = []
         for lib in self.libraries.values():
             if lib.compartment == name:

@@ -97,8 +97,9 @@ class KraftFile:
             if not isinstance(entry, dict):
                 continue
             driver, options = _mechanism(entry.get("mechanism"))
+            comp_name = entry.get("name")
             compartments.append(Compartment(
-                name=entry.get("name") if isinstance(entry.get("name"), str) else "",
+                name=comp_name if isinstance(comp_name, str) else "",
                 driver=driver, default=entry.get("default") is True, options=options,
                 origin=locate(root, file, "compartments", i)))
         libs_data = data.get("libraries")
@@ -128,12 +129,14 @@ class KraftFile:
         disagrees with (an existing .config's) is the user's to settle, not ours.
         """
         doc = copy.deepcopy(self.data)
-        old_comps = doc.get("compartments") if isinstance(doc.get("compartments"), list) else []
+        old_comps = doc.get("compartments")
+        old_comps = old_comps if isinstance(old_comps, list) else []
         if iso.compartments:
             _put(doc, "compartments", _compartments(old_comps, iso))
         else:
             doc.pop("compartments", None)
-        old_libs = doc.get("libraries") if isinstance(doc.get("libraries"), dict) else {}
+        old_libs = doc.get("libraries")
+        old_libs = old_libs if isinstance(old_libs, dict) else {}
         if iso.libraries or "libraries" in doc:
             _put(doc, "libraries", _libraries(old_libs, iso, doc))
         _align_kconfig(doc, iso, since)
@@ -158,7 +161,7 @@ def load_kraft(path: Path) -> KraftFile:
 def parse_kraft(text: str, file: str) -> dict:
     """The document of a kraft.yaml text, after checking the types flexui relies on."""
     root, data = parse(text, file)
-    if data is None:
+    if root is None or data is None:  # no node at all, or a null document
         raise InputError([Problem("the file is empty; a kraft.yaml starts with "
                                   "`specification: '0.6'` and `name: <app>`", origin=Origin(file, 1))])
     if not isinstance(data, dict):
@@ -254,7 +257,7 @@ def _check(root: Node, data: dict, file: str) -> list[Problem]:
     return problems
 
 
-def kconfig_problems(root: Node, file: str, owner: dict, where: tuple) -> list[Problem]:
+def kconfig_problems(root: Node | None, file: str, owner: dict, where: tuple) -> list[Problem]:
     """Problems of `owner["kconfig"]` (CONFIG_X=v list or mapping) at their lines."""
     if "kconfig" not in owner:
         return []

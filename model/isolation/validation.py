@@ -78,9 +78,9 @@ def _compartment_problems(iso: IsolationConfig) -> list[Problem]:
                 f"use one of {', '.join(DRIVERS)}", subject=c.name, origin=_at(c, iso)))
 
     image = iso.driver
-    reference = iso.default_compartment or (iso.compartments[0] if iso.compartments else None)
     for c in iso.compartments:
         if c.driver in DRIVERS and image in DRIVERS and c.driver != image:
+            reference = iso.default_compartment or iso.compartments[0]
             problems.append(Problem(
                 f"compartment {c.name} uses {c.driver} but {reference.name} uses {image}; an image has "
                 f"one driver: set `driver: {image}` on every compartment (or change them all)",

@@ -11,7 +11,9 @@ preview lists exactly the changes that applying the plan will make.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import kconfiglib
 from kconfiglib import (
@@ -34,6 +36,8 @@ from flexui.model.kconfig.info import expr_with_values, split_terms
 from flexui.model.kconfig.menu import changeable, prompt_of
 from flexui.model.kconfig.refusal import true_terms
 
+# kconfiglib's expressions: a Symbol or Choice, or a tuple (operator, operand, operand)
+Expr: TypeAlias = "Symbol | Choice | tuple"
 SEARCH_BUDGET = 5000  # symbol visits per plan: bounds the search on pathological trees
 
 
@@ -210,14 +214,14 @@ class _Planner:
         ks.restore(self.kconf, mark[0])
         self.assigned = dict(mark[1])
 
-    def attempt(self, fn) -> bool:
+    def attempt(self, fn: Callable[..., bool]) -> bool:
         mark = self._mark()
         if fn():
             return True
         self._rollback(mark)
         return False
 
-    def _cheapest(self, options) -> bool:
+    def _cheapest(self, options: list[Callable[..., bool]]) -> bool:
         """Try each option; keep the one needing the fewest assignments."""
         start = self._mark()
         best = None
@@ -238,7 +242,7 @@ class _Planner:
         self.assigned[sym.name] = TRI_TO_STR[value] if isinstance(value, int) else value
 
     # -- raising ---------------------------------------------------------------
-    def satisfy(self, expr: object, need: int) -> bool:
+    def satisfy(self, expr: Expr, need: int) -> bool:
         """Make `expr` evaluate to at least `need` (1 = m, 2 = y)."""
         if kconfiglib.expr_value(expr) >= need:
             return True
@@ -318,8 +322,9 @@ class _Planner:
 
     def _raise_by_other(self, sym: Symbol, need: int) -> bool:
         """Through a default whose condition can be met, a select, or an imply."""
-        options = [lambda v=value, c=cond: self.satisfy(c, need) and self.satisfy(v, need)
-                   and sym.tri_value >= need for value, cond in sym.defaults]
+        options: list[Callable[..., bool]] = [  # called without arguments: the defaults bind the loop's values
+            lambda v=value, c=cond: self.satisfy(c, need) and self.satisfy(v, need) and sym.tri_value >= need
+            for value, cond in sym.defaults]
         for expr in (sym.rev_dep, sym.weak_rev_dep):
             if expr is not self.kconf.n:
                 options += [lambda t=t: self.satisfy(t, need) and sym.tri_value >= need
@@ -356,7 +361,7 @@ class _Planner:
         return ok
 
     # -- lowering --------------------------------------------------------------
-    def lower(self, expr: object, most: int) -> bool:
+    def lower(self, expr: Expr, most: int) -> bool:
         """Make `expr` evaluate to at most `most` (0 = n, 1 = m)."""
         if kconfiglib.expr_value(expr) <= most:
             return True

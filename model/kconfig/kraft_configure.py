@@ -70,12 +70,14 @@ def kraft_defconfig(kraft: KraftFile, wd: Workdir) -> list[Assignment]:
             symbol = first_symbol(wd.unikraft / "plat" / plat / "Config.uk")
             if symbol:
                 lines.append(Assignment(symbol, "y", f"kraft.yaml target platform {plat}"))
-    comps = data.get("compartments") if isinstance(data.get("compartments"), list) else []
+    comps = data.get("compartments")
+    comps = comps if isinstance(comps, list) else []
     drivers = {c.get("name"): _driver(c) for c in comps if isinstance(c, dict)}
     default = next((c.get("name") for c in comps if isinstance(c, dict) and c.get("default") is True),
                    None)
     options: list[Assignment] = []
-    libs = data.get("libraries") if isinstance(data.get("libraries"), dict) else {}
+    libs = data.get("libraries")
+    libs = libs if isinstance(libs, dict) else {}
     for name, entry in libs.items():
         name = str(name)
         lines += _lines(entry.get("kconfig") if isinstance(entry, dict) else None,
@@ -88,11 +90,11 @@ def kraft_defconfig(kraft: KraftFile, wd: Workdir) -> list[Assignment]:
         if option:
             options.append(Assignment(option.removeprefix("CONFIG_"), "y",
                                       f"compartment mechanism of library {name}", name))
-    for option in options:
-        same = next((i for i, line in enumerate(lines) if line.symbol == option.symbol), None)
+    for assignment in options:
+        same = next((i for i, line in enumerate(lines) if line.symbol == assignment.symbol), None)
         if same is not None:
             del lines[same]
-        lines.append(option)
+        lines.append(assignment)
     return lines
 
 

@@ -82,7 +82,7 @@ def true_terms(expr: object) -> list[object]:
     return [t for t in kconfiglib.split_expr(expr, OR) if kconfiglib.expr_value(t)]
 
 
-def _item_name(item: object) -> str:
+def _item_name(item: kconfiglib.Symbol | kconfiglib.Choice) -> str:
     if isinstance(item, kconfiglib.Choice):
         return f"choice '{_prompt(item)}'"
     return item.name

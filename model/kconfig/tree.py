@@ -140,12 +140,15 @@ def _is_core_tree(path: Path) -> bool:
 
 def locate(tree: Path | None = None, workdir: Path | None = None) -> Workdir:
     """The tree to use: `workdir` (a UK_WORKDIR), `tree` (core or workdir), or the embedded one."""
-    if tree is None and workdir is None:
+    if workdir is not None:
+        given, option = workdir, "--workdir"
+    elif tree is not None:
+        given, option = tree, "--tree"
+    else:
         from flexui.paths import embedded_tree
 
-        workdir = embedded_tree()
-    base = Path(workdir if workdir is not None else tree).expanduser().resolve()
-    option = "--workdir" if workdir is not None else "--tree"
+        given, option = embedded_tree(), "--workdir"
+    base = Path(given).expanduser().resolve()
     if not base.is_dir():
         what = "a file, not a directory" if base.exists() else "no such directory"
         raise TreeError(f"{base}: {what}; pass {option} an existing directory")

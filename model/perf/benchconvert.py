@@ -230,7 +230,7 @@ def convert_gates(data: Path) -> tuple[dict[str, float], dict[str, dict[str, flo
     lines = [line.split() for line in read_user_text(stack_path).splitlines() if line.strip()]
     with _at(stack_path, 1):
         header = lines[0][1:]
-    stacks = {name.lower(): {} for name in header}
+    stacks: dict[str, dict[str, float]] = {name.lower(): {} for name in header}
     for n, row in enumerate(lines[1:], 2):
         for name, value in zip(header, row[1:]):
             stacks[name.lower()][row[0]] = _number(value, stack_path, n)

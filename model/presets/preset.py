@@ -221,7 +221,9 @@ class _Reader:
                      "its root (e.g. experiments/fig-09_iperf-throughput/...)", "paper",
                      *(["artifact"] if "artifact" in section else []))
             ok = False
-        return PaperSource(figure, build.strip(), tuple(artifact)) if ok else None
+        if ok and isinstance(figure, int) and isinstance(build, str) and isinstance(artifact, list):
+            return PaperSource(figure, build.strip(), tuple(artifact))
+        return None
 
     def isolation(self, section: dict) -> IsolationConfig:
         self.keys(section, ISOLATION_KEYS, "isolation", what="`isolation`")
@@ -231,10 +233,9 @@ class _Reader:
         iso = IsolationConfig(origin=self.at("isolation", "mechanism") if "mechanism" in section
                               else self.at("isolation", key=True))
         driver = MPK
-        mech = section.get("mechanism")
-        if "mechanism" in section and self.mapping(
-                mech, "`mechanism`", "isolation", "mechanism",
-                example="{driver: intel-pku, stacks: private, dss: true}") is not None:
+        if "mechanism" in section and (mech := self.mapping(
+                section["mechanism"], "`mechanism`", "isolation", "mechanism",
+                example="{driver: intel-pku, stacks: private, dss: true}")) is not None:
             driver = self.mechanism(mech, iso)
         comps = section.get("compartments")
         if "compartments" in section:
@@ -246,9 +247,9 @@ class _Reader:
                     comp = self.compartment(entry, i, driver)
                     if comp is not None:
                         iso.compartments.append(comp)
-        libs = section.get("libraries")
-        if "libraries" in section and self.mapping(libs, "`libraries`", "isolation", "libraries",
-                                                   example="{lwip: {compartment: comp2}}") is not None:
+        if "libraries" in section and (libs := self.mapping(section["libraries"], "`libraries`", "isolation",
+                                                            "libraries",
+                                                            example="{lwip: {compartment: comp2}}")) is not None:
             for name, entry in libs.items():
                 lib = self.library(str(name), entry)
                 if lib is not None:

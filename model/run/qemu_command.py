@@ -161,14 +161,14 @@ def cpu_for(mechanism: str, accel: str) -> list[str]:
 
 def build_launches(spec: RunSpec, host: Host, accel: str | None = None) -> list[Launch]:
     """Every QEMU process to start, in order (several for VM/EPT)."""
-    if host.qemu is None and spec.qemu is None:
+    qemu = spec.qemu or host.qemu
+    if qemu is None:
         raise FileNotFoundError("qemu-system-x86_64 not found; install it (apt-get install qemu-system-x86)")
     notes: list[str] = []
     if accel is None:
         accel, notes = choose_accel(spec, host)
     images = spec.compartment_images if spec.mechanism == MECH_EPT and spec.compartment_images else [spec.image]
     shared = shared_memory_devices(images) if len(images) > 1 else []
-    qemu = spec.qemu or host.qemu
     if shared and spec.qemu is None:
         qemu = shutil.which(EPT_QEMU) or EPT_QEMU
         if not shutil.which(EPT_QEMU):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from flexui.model.build.process_group import Group
@@ -74,7 +74,7 @@ def decode_exit(code: int | None) -> int | None:
     return code >> 1
 
 
-def failure_in(lines: list[str], expected: list[str] = ()) -> str | None:
+def failure_in(lines: list[str], expected: Sequence[str] = ()) -> str | None:
     """The first line showing that QEMU could not start or the guest crashed, unless the app expects it."""
     allowed = [re.compile(e) for e in expected]
     for line in lines:

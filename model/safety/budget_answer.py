@@ -45,7 +45,7 @@ def safest_within(app: str, metric: str, budget: float, db: BenchDB, estimator: 
     seen = set(found)
     found += [p for p in safest_within_budget(generated, feasible_from_model(generated, model, budget), order)
               if p not in seen]
-    answers = [Answer(p, estimator.estimate(app, metric, p)) for p in found]
+    answers = [Answer(p, est) for p in found if (est := estimator.estimate(app, metric, p)) is not None]
     sign = -1 if model.higher_is_better else 1
     return sorted(answers, key=lambda a: (a.estimate.kind != "measured", sign * a.estimate.value,
                                           a.point.key()))

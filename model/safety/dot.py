@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from pathlib import Path
 
 from flexui.model.files.atomic import write_atomic
@@ -17,7 +17,7 @@ def _quote(text: str) -> str:
 
 
 def to_dot(points: list[DesignPoint], *, order: str = "product",
-           highlight: set[DesignPoint] = frozenset(), label: Callable[[DesignPoint], str] | None = None,
+           highlight: Set[DesignPoint] = frozenset(), label: Callable[[DesignPoint], str] | None = None,
            title: str = "safety order") -> str:
     """Hasse diagram, safer configurations drawn above less safe ones."""
     names = {p: f"c{i}" for i, p in enumerate(points)}

@@ -103,7 +103,8 @@ def next_safer_steps(summary: SafetySummary, estimator: Estimator) -> list[Step]
     measured_hardening = {lib for lib, unit in model.unit_of.items() if unit in model.harden_cost}
     for p in safer_steps(summary.point, measured_hardening, coupled=COUPLED_LIBRARIES):
         est = estimator.estimate(summary.app, summary.metric, p)
-        steps.append(Step(p, est, describe_step(summary.point, p)))
+        if est is not None:
+            steps.append(Step(p, est, describe_step(summary.point, p)))
     sign = -1 if model.higher_is_better else 1
     # Values equal to 4 digits are ties (floating noise must not reorder them): by name.
     return sorted(steps, key=lambda s: (sign * float(f"{s.estimate.value:.4g}"), s.what,

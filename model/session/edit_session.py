@@ -10,7 +10,7 @@ symbols flow back into the isolation configuration.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -247,8 +247,9 @@ class Session:
 
         def remove(iso: IsolationConfig) -> list[str]:
             moved = iso.remove_compartment(name)
-            target = iso.default_compartment.name
-            notes.extend(f"{m} moves to {target}, the default compartment" for m in moved)
+            default = iso.default_compartment
+            target = f"{default.name}, the default compartment" if default is not None else "no compartment"
+            notes.extend(f"{m} moves to {target}" for m in moved)
             return moved
         return self._edit_with(f"remove {name}", remove, notes)
 
@@ -474,7 +475,7 @@ class Session:
         self.loaded = load_kconfig(self.workdir, self.app_dir, build_dir=self.loaded.build_dir,
                                    read_config=False, libraries=names)
 
-    def _apply_derived_delta(self, before: IsolationConfig, keep: set[str] = frozenset()
+    def _apply_derived_delta(self, before: IsolationConfig, keep: Set[str] = frozenset()
                              ) -> tuple[list[str], list[Refusal]]:
         """Set the Kconfig values the layout now implies differently from `before`.
 

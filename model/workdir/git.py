@@ -176,7 +176,7 @@ def update_workdir(dest: Path, pins: Pins | None = None) -> dict[str, str]:
             repo.git.checkout("--detach", f"origin/{ref}" if ref in branches else ref)
         except git.GitCommandError as e:
             raise WorkdirError(f"cannot check out {ref} in {repo.working_dir}: {_git_reason(e)}") from None
-        moved[repo.working_dir] = repo.head.commit.hexsha
+        moved[str(repo.working_dir)] = repo.head.commit.hexsha
     return moved
 
 
@@ -206,9 +206,9 @@ BUILD_OUTPUT = "build/"
 
 def _dirty_files(repo: git.Repo) -> list[str]:
     """Uncommitted files, leaving out the build output and flexui's own configuration files."""
-    files = {*(d.a_path for d in repo.index.diff(None)), *(d.a_path for d in repo.index.diff("HEAD")),
-             *repo.untracked_files}
-    return sorted(f for f in files if f not in CONFIGURATION and not f.startswith(BUILD_OUTPUT))
+    diffs = [*repo.index.diff(None), *repo.index.diff("HEAD")]
+    files = {*(d.a_path or d.b_path for d in diffs), *repo.untracked_files}
+    return sorted(f for f in files if f and f not in CONFIGURATION and not f.startswith(BUILD_OUTPUT))
 
 
 ABSENT = "absent"
@@ -360,7 +360,8 @@ def reset_rewriting(repos: list[Path], rewritten: Rewriting, *, stash: bool = Fa
         elif str(path) in user:
             report.kept[str(path)] = user[str(path)]
         own = own_files[str(path)]
-        tracked = {item.path for item in repo.tree().traverse()}
+        # GitPython types traverse() as also yielding edge tuples, which it does only with as_edge=True.
+        tracked = {item.path for item in repo.tree().traverse()}  # type: ignore[union-attr]
         restore = [f for f in own if f in tracked]
         if restore:
             repo.git.checkout("HEAD", "--", *restore)

@@ -23,7 +23,7 @@ from flexui.model.build.runner import (
     last_record,
     run_build,
 )
-from flexui.model.build.sources import app_archives, explain_missing, place_archives
+from flexui.model.build.sources import Archive, app_archives, explain_missing, place_archives
 from flexui.model.files.atomic import write_atomic
 from flexui.model.vocabulary import KRAFT_YAML
 from flexui.model.workdir.git import (
@@ -75,7 +75,8 @@ def layout_of(app_dir: Path) -> str:
         return ""
     if not isinstance(data, dict):
         return ""
-    libs = data.get("libraries") if isinstance(data.get("libraries"), dict) else {}
+    libs = data.get("libraries")
+    libs = libs if isinstance(libs, dict) else {}
     shape = {"compartments": data.get("compartments"),
              "libraries": {str(k): (v or {}).get("compartment") if isinstance(v, dict) else None
                            for k, v in libs.items()}}
@@ -133,7 +134,7 @@ def build_in_workdir(plan: BuildPlan, on_output: Callable[[str], None] = lambda 
         record_path.unlink(missing_ok=True)
         earlier = {}
         force = True
-    missing = []
+    missing: list[Archive] = []
     if workdir is not None:
         placed, missing = place_archives(app_archives(plan.app_dir, workdir, _libraries(plan.app_dir)),
                                          plan.build_dir, sources_dir)

@@ -7,6 +7,8 @@ ignored.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,6 +18,12 @@ from textual.widgets import DataTable, Static
 
 from flexui.model.kconfig.explain import explain
 from flexui.model.kconfig.state import SymbolChange
+from flexui.model.session.edit_session import Session
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from flexui.app import FlexApp
 
 REFERENCES = {"save": "the last save", "baseline": "the loaded preset (or opening)"}
 
@@ -28,13 +36,16 @@ class DiffDialog(ModalScreen[None]):
                 Binding("j", "move(1)", "Down", show=False),
                 Binding("k", "move(-1)", "Up", show=False)]
 
+    if TYPE_CHECKING:  # the app this dialog runs in, for the type checker only
+        app = getters.app(FlexApp)
+
     def __init__(self, reference: str = "save") -> None:
         super().__init__()
         self.reference = reference
         self.changes: list[SymbolChange] = []
 
     @property
-    def session(self):
+    def session(self) -> Session:
         return self.app.session
 
     def compose(self) -> ComposeResult:

@@ -83,17 +83,19 @@ class WhyNotDialog(ModalScreen[tuple[str, dict[str, str]] | None]):
                 if self.plan is not None:
                     yield Static(plan_text(self.plan), id="why-plan")
             with Horizontal(id="why-buttons"):
-                if self._can_apply:
-                    yield Button(keyed(f"Apply {len(self.plan.assignments)} changes", "a"),
+                if (plan := self._applicable) is not None:
+                    yield Button(keyed(f"Apply {len(plan.assignments)} changes", "a"),
                                  variant="primary", id="apply")
                 yield Button(keyed("Close", "esc"), id="close")
 
     @property
-    def _can_apply(self) -> bool:
-        return self.plan is not None and self.plan.reached and bool(self.plan.assignments)
+    def _applicable(self) -> Plan | None:
+        """The plan, when it reaches the goal and changes something."""
+        plan = self.plan
+        return plan if plan is not None and plan.reached and plan.assignments else None
 
     def on_mount(self) -> None:
-        self.query_one("#apply" if self._can_apply else "#close", Button).focus()
+        self.query_one("#apply" if self._applicable is not None else "#close", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "apply":
@@ -102,5 +104,5 @@ class WhyNotDialog(ModalScreen[tuple[str, dict[str, str]] | None]):
             self.dismiss(None)
 
     def action_apply(self) -> None:
-        if self._can_apply:
-            self.dismiss((plan_label(self.node, self.plan), self.plan.as_dict))
+        if (plan := self._applicable) is not None:
+            self.dismiss((plan_label(self.node, plan), plan.as_dict))

@@ -72,7 +72,7 @@ class MenuconfigScreen(SessionScreen):
         Binding("home,g", "edge(0)", "First", show=False),
         Binding("end,G", "edge(1)", "Last", show=False),
         Binding("enter,right,l", "activate", "Open/edit"),
-        Binding("space", "toggle", "Toggle"),
+        Binding("space", "toggle_entry", "Toggle"),
         Binding("escape,left,h,backspace", "leave", "Up a menu", show=False),
         Binding("y", "set_tri('y')", "Set to y (built in)", show=False),
         Binding("m", "set_tri('m')", "Set to m (module)", show=False),
@@ -97,18 +97,25 @@ class MenuconfigScreen(SessionScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.nav: MenuNavigator | None = None
+        self._nav: MenuNavigator | None = None
         self.show_help = False
         self._index: SearchIndex | None = None
         self._last_search: SearchResult | None = None
 
     # -- layout ---------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
-        self.nav = MenuNavigator(self.session.kconf, costs=symbol_costs(self.app.benchmarks[0]))
+        self._nav = MenuNavigator(self.session.kconf, costs=symbol_costs(self.app.benchmarks[0]))
         yield QuietStatic(id="kconfig-breadcrumb")
         yield SafetyLine(id="safety-summary")
         yield MenuList(self.nav)
         yield Static(id="kconfig-helpbox")
+
+    @property
+    def nav(self) -> MenuNavigator:
+        """The menu's navigator, made when the screen is composed."""
+        if self._nav is None:
+            raise RuntimeError("the Kconfig screen is not composed yet")
+        return self._nav
 
     @property
     def menu_list(self) -> MenuList:
@@ -128,7 +135,7 @@ class MenuconfigScreen(SessionScreen):
                         title="kraft.yaml disagrees with .config", severity="warning", timeout=20)
 
     def refresh_from_session(self, event: SessionEvent | None) -> None:
-        if self.nav is None or not self.is_mounted:
+        if self._nav is None or not self.is_mounted:
             return
         self.query_one(SafetyLine).show(self.session)
         if self.nav.kconf is not self.session.kconf:  # a preset reloaded the tree
@@ -170,10 +177,10 @@ class MenuconfigScreen(SessionScreen):
         if not self.show_help:
             return
         node = self.nav.selected
-        text = getattr(node, "help", None) if node is not None else None
-        name = getattr(node.item, "name", None) if node is not None else None
-        header = f"CONFIG_{name}: " if isinstance(name, str) and node.item.__class__.__name__ == \
-            "Symbol" else ""
+        item = node.item if node is not None else None
+        text = getattr(node, "help", None)
+        name = getattr(item, "name", None)
+        header = f"CONFIG_{name}: " if isinstance(name, str) and item.__class__.__name__ == "Symbol" else ""
         box.update(Text(header + (text or "(no help text)")))
 
     # -- moving -----------------------------------------------------------------------
@@ -203,7 +210,7 @@ class MenuconfigScreen(SessionScreen):
         if event.chain >= 2:
             self.action_activate()
         elif row.value and event.x < self.menu_list.value_box_width(row):
-            self.action_toggle()
+            self.action_toggle_entry()
 
     # -- menus ------------------------------------------------------------------------
     def action_activate(self) -> None:
@@ -219,7 +226,7 @@ class MenuconfigScreen(SessionScreen):
             return
         self._change(node, leave_choice=True)
 
-    def action_toggle(self) -> None:
+    def action_toggle_entry(self) -> None:
         node = self.nav.selected
         if node is None:
             return

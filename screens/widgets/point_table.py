@@ -7,6 +7,8 @@ avoid that.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from textual.widgets import DataTable
 
 from flexui.model.isolation.design import DesignPoint
@@ -17,7 +19,7 @@ class PointTable(DataTable):
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.points: list[DesignPoint] = []
 
-    def show(self, header: tuple[str, ...], rows: list[tuple[tuple[str, ...], DesignPoint]]) -> None:
+    def show(self, header: tuple[str, ...], rows: Sequence[tuple[tuple[str, ...], DesignPoint]]) -> None:
         self.clear(columns=True)
         for i, title in enumerate(header):
             self.add_column(title, width=max([len(title), *(len(cells[i]) for cells, _ in rows)]))
