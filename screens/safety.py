@@ -207,6 +207,8 @@ class SafetyScreen(SessionScreen):
     @on(HasseView.Selected)
     def _diagram_selected(self, event: HasseView.Selected) -> None:
         drawing = self.query_one(HasseView).drawing
+        if drawing is None:
+            return
         node = next(n for n in drawing.hood.nodes if n.point == event.point)
         e = node.estimate
         value = with_unit(e.value, e.unit) if e else "no data"
@@ -222,14 +224,15 @@ class SafetyScreen(SessionScreen):
 
     @on(HasseView.Load)
     def _diagram_load(self, event: HasseView.Load) -> None:
-        if event.point != self.summary.point:
+        if self.summary is not None and event.point != self.summary.point:
             self._load_point(event.point)
 
     @on(HasseView.Zoomed)
     def _diagram_zoom(self, event: HasseView.Zoomed) -> None:
         current = self.zoom if self.zoom is not None else zoom_for(self.size.width)
         self.zoom = max(0, min(len(ZOOMS) - 1, current + event.step))
-        self._fill_diagram(self.summary)
+        if self.summary is not None:
+            self._fill_diagram(self.summary)
 
     def action_toggle_diagram(self) -> None:
         """The drawing of the order in place of the tables, and back."""
@@ -237,7 +240,8 @@ class SafetyScreen(SessionScreen):
         self.query_one("#hasse-pane").display = shown
         self.query_one("#safety-body").display = not shown
         if shown:
-            self._fill_diagram(self.summary)
+            if self.summary is not None:
+                self._fill_diagram(self.summary)
             self.query_one(HasseView).focus()
         else:
             self.query_one("#steps").focus()

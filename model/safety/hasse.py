@@ -12,7 +12,7 @@ the cells and their roles. Safer configurations are drawn above less safe ones.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 
 from flexui.model.isolation.configuration import COUPLED_LIBRARIES
@@ -84,7 +84,7 @@ def is_cover(lower: DesignPoint, upper: DesignPoint, order: str) -> bool:
 
 
 def neighbourhood(centre: DesignPoint, *, zoom: Zoom, order: str, hardenable: set[str],
-                  estimate: Callable[[DesignPoint], Estimate | None], failed: set[DesignPoint] = frozenset(),
+                  estimate: Callable[[DesignPoint], Estimate | None], failed: Set[DesignPoint] = frozenset(),
                   budget: float | None = None) -> Neighbourhood:
     """The covering relation a few layers up and down from `centre`, `zoom.per_layer` kept per layer.
 
@@ -130,13 +130,14 @@ def neighbourhood(centre: DesignPoint, *, zoom: Zoom, order: str, hardenable: se
 
 
 def around(summary: SafetySummary, estimator: Estimator, *, zoom: Zoom, order: str,
-           failed: set[DesignPoint] = frozenset(), budget: float | None = None) -> Neighbourhood | None:
+           failed: Set[DesignPoint] = frozenset(), budget: float | None = None) -> Neighbourhood | None:
     """The neighbourhood of the Safety screen's configuration, valued as its summary is."""
-    if summary.metric is None:
+    app, metric = summary.app, summary.metric
+    if metric is None:
         return None
-    model = estimator.fit(summary.app, summary.metric)
+    model = estimator.fit(app, metric)
     return neighbourhood(summary.point, zoom=zoom, order=order, hardenable=hardenable_with_data(model),
-                         estimate=lambda p: estimator.estimate(summary.app, summary.metric, p),
+                         estimate=lambda p: estimator.estimate(app, metric, p),
                          failed={project(p, model.libraries) for p in failed}, budget=budget)
 
 
@@ -304,8 +305,8 @@ def layout(hood: Neighbourhood, zoom: Zoom, selected: DesignPoint | None = None)
     order = order_layers(hood)
     keys = sorted(order, reverse=True)  # safest layer first: drawn on top
     nodes = {n.point: n for n in hood.nodes}
-    ups = {p: [] for p in nodes}  # edges leaving a box's top
-    downs = {p: [] for p in nodes}
+    ups: dict[DesignPoint, list[Edge]] = {p: [] for p in nodes}  # edges leaving a box's top
+    downs: dict[DesignPoint, list[Edge]] = {p: [] for p in nodes}
     for e in hood.edges:
         ups[e.lower].append(e)
         downs[e.upper].append(e)

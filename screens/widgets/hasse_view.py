@@ -38,7 +38,9 @@ class HasseCanvas(Static):
         self.update(text)
 
     def on_click(self, event: events.Click) -> None:
-        self.parent.clicked(event.x, event.y, event.chain)
+        view = self.parent
+        if isinstance(view, HasseView):  # the view the canvas is drawn in
+            view.clicked(event.x, event.y, event.chain)
 
 
 class HasseView(ScrollableContainer, can_focus=True):
