@@ -125,13 +125,13 @@ class CompartmentColumn(DropZone):
                 await widget.remove()
         current = {widget.lib.name: widget for widget in chip_list.query_children(LibraryChip)}
         for i, chip in enumerate(column.chips):
-            widget = current.get(chip.lib.name)
-            if widget is None:
+            shown = current.get(chip.lib.name)
+            if shown is None:
                 children = list(chip_list.query_children(LibraryChip))
                 new = LibraryChip(chip)
                 await chip_list.mount(new, before=children[i] if i < len(children) else None)
-            elif widget.chip != chip:
-                widget.show(chip)
+            elif shown.chip != chip:
+                shown.show(chip)
 
 
 class NewCompartmentZone(DropZone):
