@@ -75,7 +75,7 @@ class FlexApp(App):
             # kept out of full collections, whose pauses (up to 0.1 s) showed as key-press spikes.
             self.call_after_refresh(gc.freeze)
 
-    def switch_session(self, session: Session, notes: list[str] = ()) -> None:
+    def switch_session(self, session: Session, notes: Sequence[str] = ()) -> None:
         """Edit another app (a new work directory's): the screens not shown are built again for it."""
         self._unsubscribe()
         self.session = session

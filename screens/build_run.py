@@ -276,7 +276,7 @@ class BuildRunScreen(SessionScreen):
 
         name = self.session.app_name
         self.app.push_screen(WorkdirInitDialog(name, Path.home() / "flexos" / name, DEFAULT_REMOTE),
-                             lambda request: request and self._start_workdir_init(request))
+                             lambda request: self._start_workdir_init(request) if request else None)
 
     def _start_workdir_init(self, request: WorkdirRequest) -> None:
         self.busy = "work directory creation"

@@ -51,6 +51,8 @@ class WorkdirInitDialog(ModalScreen[WorkdirRequest | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         order = ["workdir-dir", "workdir-remote", "workdir-pins"]
+        if event.input.id not in order:
+            return
         i = order.index(event.input.id)
         if i + 1 < len(order):
             self.query_one(f"#{order[i + 1]}", Input).focus()
