@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
-import select
-import struct
 import subprocess
 import sys
 import termios
@@ -20,9 +16,8 @@ from flexui.launch import open_session
 from flexui.model.kconfig.menu import MenuNavigator
 from flexui.model.kconfig.tree import locate
 from flexui.paths import embedded_tree
+from pty_terminal import TEXTUAL_STARTED, Terminal
 
-# Textual turns mouse reporting on as it starts: output before it is the launcher's.
-TEXTUAL_STARTED = b"\x1b[?1000h"
 SEARCH_DIALOG = b"every word must match"
 
 
@@ -96,54 +91,10 @@ def test_a_damaged_colour_cache_gives_plain_colours_and_is_rewritten(session):
 
 
 # -- a real terminal ------------------------------------------------------------------------
-class Terminal:
-    """flexui on the slave side of a pty of 100x30; the test types and reads on the master."""
-
-    def __init__(self, app: Path, env: dict[str, str]) -> None:
-        self.master, self.slave = os.openpty()
-        fcntl.ioctl(self.slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
-        self.before = termios.tcgetattr(self.slave)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "flexui", "--app", str(app), "--workdir", str(embedded_tree())],
-            stdin=self.slave, stdout=self.slave, stderr=self.slave, cwd=app,
-            env={**os.environ, **env}, start_new_session=True)
-        self.output = b""
-
-    def read_until(self, marker: bytes, timeout: float = 30.0) -> bytes:
-        deadline = time.monotonic() + timeout
-        while marker not in self.output:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError(f"{marker!r} never appeared; output: {self.output[-2000:]!r}")
-            if select.select([self.master], [], [], left)[0]:
-                self.output += os.read(self.master, 65536)
-        return self.output
-
-    def type(self, keys: bytes) -> None:
-        os.write(self.master, keys)
-
-    def close(self) -> int:
-        """Wait for flexui to exit; `after` is then the terminal state it left behind."""
-        try:
-            deadline = time.monotonic() + 30
-            while self.process.poll() is None and time.monotonic() < deadline:
-                self.drain()  # a full pty would block the app's last writes
-            code = self.process.wait(timeout=1)
-            self.after = termios.tcgetattr(self.slave)
-            return code
-        finally:
-            if self.process.poll() is None:
-                self.process.kill()
-            self.drain()
-            os.close(self.master)
-            os.close(self.slave)
-
-    def drain(self) -> None:
-        while select.select([self.master], [], [], 0.05)[0]:
-            try:
-                self.output += os.read(self.master, 65536)
-            except OSError:
-                return
+def flexui_terminal(app: Path, env: dict[str, str]) -> Terminal:
+    """flexui of this checkout on a 100x30 pty."""
+    return Terminal([sys.executable, "-m", "flexui", "--app", str(app), "--workdir", str(embedded_tree())],
+                    cwd=app, env=env)
 
 
 @pytest.fixture
@@ -156,7 +107,7 @@ def app_copy(tmp_path):
 
 
 def test_menu_is_on_the_terminal_before_textual_starts_and_early_keys_reach_the_app(app_copy):
-    term = Terminal(app_copy, {})
+    term = flexui_terminal(app_copy, {})
     try:
         early = term.read_until(b"Architecture Selection")
         assert TEXTUAL_STARTED not in early
@@ -175,7 +126,7 @@ def test_menu_is_on_the_terminal_before_textual_starts_and_early_keys_reach_the_
 
 
 def test_first_frame_can_be_turned_off(app_copy):
-    term = Terminal(app_copy, {first_frame.OFF_SWITCH: "0"})
+    term = flexui_terminal(app_copy, {first_frame.OFF_SWITCH: "0"})
     try:
         shown = term.read_until(b"Architecture Selection")
         assert TEXTUAL_STARTED in shown.split(b"Architecture Selection")[0]
@@ -187,7 +138,7 @@ def test_first_frame_can_be_turned_off(app_copy):
 
 
 def test_colours_learned_in_one_run_paint_the_next_first_frame(app_copy):
-    term = Terminal(app_copy, {})
+    term = flexui_terminal(app_copy, {})
     try:
         term.read_until(TEXTUAL_STARTED)
         deadline = time.monotonic() + 20
@@ -198,7 +149,7 @@ def test_colours_learned_in_one_run_paint_the_next_first_frame(app_copy):
         assert term.close() == 0
     learned = first_frame.load_styles()
     assert learned != first_frame.PLAIN and "38;5;" in learned["menu"]  # xterm-256color colours
-    again = Terminal(app_copy, {})
+    again = flexui_terminal(app_copy, {})
     try:
         early = again.read_until(b"Architecture Selection").split(TEXTUAL_STARTED)[0]
         assert f"\x1b[0;{learned['cursor']}m".encode() in early
