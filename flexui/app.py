@@ -12,6 +12,8 @@ from typing import ClassVar
 from rich.style import Style
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.errors import NoWidget
+from textual.geometry import Region
 from textual.screen import Screen
 
 from flexui import first_frame
@@ -210,35 +212,63 @@ def register_modes() -> None:
 register_modes()
 
 
+Cell = tuple[str, Style]
+
+
+def painted_cells(screen: Screen) -> list[list[Cell]]:
+    """The screen as painted, cell by cell (character, Rich style).
+
+    Each cell comes from the topmost widget there, rendered as Textual renders it
+    for the terminal, through the public API only (Screen.get_widget_at,
+    Widget.render_lines): the compositor that does this for Textual is private.
+    """
+    width, height = screen.size
+    rows: dict[tuple[int, int], list[Cell]] = {}  # (widget, y) -> the widget's line at y
+    cells: list[list[Cell]] = []
+    for y in range(height):
+        line: list[Cell] = []
+        for x in range(width):
+            try:
+                widget, region = screen.get_widget_at(x, y)
+            except NoWidget:
+                line.append((" ", Style.null()))
+                continue
+            key = (id(widget), y)
+            if key not in rows:
+                strips = widget.render_lines(Region(0, y - region.y, region.width, 1))
+                rows[key] = [(char, segment.style or Style.null())
+                             for segment in (strips[0] if strips else []) for char in segment.text]
+            row = rows[key]
+            line.append(row[x - region.x] if x - region.x < len(row) else (" ", Style.null()))
+        cells.append(line)
+    return cells
+
+
+def painted_text(screen: Screen) -> list[str]:
+    return ["".join(char for char, _ in line) for line in painted_cells(screen)]
+
+
 def learn_colours(app: FlexApp, nav: MenuNavigator) -> bool:
     """Store the SGR codes the app painted for each role of the first frame; True if changed.
 
-    Reads the screen as composed (Textual's compositor strips), converted
-    for the terminal's colour system just as the app's own output is, and
-    only while it still shows what the frame shows.
+    Reads the screen as painted, converted for the terminal's colour system
+    just as the app's own output is, and only while it still shows what the
+    frame shows.
     """
     from rich.color import ColorSystem
 
     frame = first_frame.frame_for(app.session, nav, app.size.width, app.size.height)
-    strips = app.screen._compositor.render_strips()
-    if not first_frame.shows(frame, [strip.text for strip in strips]):
+    cells = painted_cells(app.screen)
+    if not first_frame.shows(frame, ["".join(char for char, _ in line) for line in cells]):
         return False  # the user has moved on, or another screen is up: learn next time
     system = {"standard": ColorSystem.STANDARD, "256": ColorSystem.EIGHT_BIT,
               "truecolor": ColorSystem.TRUECOLOR, "windows": ColorSystem.WINDOWS}.get(
         app.console.color_system or "", ColorSystem.TRUECOLOR)
 
     def style_at(x: int, y: int, char: str) -> str | None:
-        if y >= len(strips):
+        if y >= len(cells) or x >= len(cells[y]) or cells[y][x][0] != char:
             return None
-        start = 0
-        for segment in strips[y]:
-            end = start + len(segment.text)
-            if start <= x < end:
-                if segment.text[x - start] != char:
-                    return None
-                rendered = (segment.style or Style()).render("x", color_system=system)
-                return rendered[2:rendered.index("m")] if rendered.startswith("\x1b[") else ""
-            start = end
-        return None
+        rendered = cells[y][x][1].render("x", color_system=system)
+        return rendered[2:rendered.index("m")] if rendered.startswith("\x1b[") else ""
 
     return first_frame.learn(frame, style_at)

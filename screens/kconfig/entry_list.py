@@ -64,9 +64,12 @@ class VirtualList(ScrollView, can_focus=True, inherit_bindings=False):
         size = Size(self.size.width, count)
         if self.styles.overflow_y == "scroll" and size != self.virtual_size:
             # The scrollbar is always there, so the screen's layout cannot change: update
-            # the scroll range without the full-screen relayout a virtual_size change costs.
+            # the scroll range and the bar without the full-screen relayout a virtual_size
+            # change costs.
             self.set_reactive(VirtualList.virtual_size, size)
-            self._scroll_update(size)
+            bar = self.vertical_scrollbar
+            bar.window_virtual_size, bar.window_size = size.height, self.scrollable_content_region.height
+            self.scroll_y = min(self.scroll_y, self.max_scroll_y)
         else:
             self.virtual_size = size
         self.refresh()

@@ -6,7 +6,7 @@ import pytest
 from session_app import make_app
 
 from flexui import first_frame
-from flexui.app import learn_colours
+from flexui.app import learn_colours, painted_text
 from flexui.model.kconfig.menu import MenuNavigator
 from flexui.model.presets.preset import load_preset
 from flexui.paths import shipped_presets
@@ -20,7 +20,7 @@ def cache_home(tmp_path, monkeypatch):
 
 
 def screen_lines(app) -> list[str]:
-    return [strip.text for strip in app.screen._compositor.render_strips()]
+    return painted_text(app.screen)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40), (48, 12)])
