@@ -17,9 +17,9 @@ from textual.binding import Binding
 from textual.markup import escape
 from textual.widgets import Static
 
-from flexui.model.kconfig import menu
 from flexui.model.kconfig.info import EntryInfo, entry_info
-from flexui.model.kconfig.menu import MenuNavigator, Row
+from flexui.model.kconfig.menu import (MenuNavigator, Row, changeable, is_y_choice_symbol, key_value,
+                                       needs_entry, prefers_toggle, prompt_of, toggled_value)
 from flexui.model.kconfig.search import SearchIndex
 from flexui.model.perf.symbol_costs import symbol_costs
 from flexui.model.session.edit_session import SessionEvent
@@ -230,7 +230,7 @@ class MenuconfigScreen(SessionScreen):
         node = self.nav.selected
         if node is None:
             return
-        if node.is_menuconfig and not menu.prefers_toggle(node.item):
+        if node.is_menuconfig and not prefers_toggle(node.item):
             self.action_activate()
             return
         self._change(node, leave_choice=False)
@@ -249,16 +249,16 @@ class MenuconfigScreen(SessionScreen):
 
     # -- values -----------------------------------------------------------------------
     def _change(self, node, leave_choice: bool) -> None:
-        if not menu.changeable(node):
+        if not changeable(node):
             self._explain_locked(node)
             return
-        if menu.needs_entry(node):
+        if needs_entry(node):
             self.app.push_screen(ValueDialog(node), lambda value: self._set(node, value))
             return
-        value = menu.toggled_value(node)
+        value = toggled_value(node)
         if value is not None:
             self._set(node, value)
-            if leave_choice and menu.is_y_choice_symbol(node.item) and node.list is None and self.nav.leave():
+            if leave_choice and is_y_choice_symbol(node.item) and node.list is None and self.nav.leave():
                 self._redraw()
 
     def _set(self, node, value) -> None:
@@ -270,7 +270,7 @@ class MenuconfigScreen(SessionScreen):
         node = self.nav.selected
         if node is None or not hasattr(node.item, "assignable"):
             return
-        value = menu.key_value(node, key)
+        value = key_value(node, key)
         if value is None:
             self._explain_locked(node, wanted=key)
             return
@@ -280,7 +280,7 @@ class MenuconfigScreen(SessionScreen):
         if not hasattr(node.item, "assignable"):
             return
         what = f" to {wanted}" if wanted else ""
-        self.notify(f"{menu.prompt_of(node)} cannot be set{what} here: press w to see why",
+        self.notify(f"{prompt_of(node)} cannot be set{what} here: press w to see why",
                     severity="warning", timeout=4)
 
     # -- dialogs ----------------------------------------------------------------------
