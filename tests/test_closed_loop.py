@@ -25,6 +25,8 @@ from flexui.model.explore.plan import LoopPlan
 from flexui.model.perf.benchdata import BenchDB
 from flexui.model.safety.exploration import exhaustive
 
+pytestmark = pytest.mark.xdist_group("dask")  # one Dask cluster at a time, on one worker
+
 
 def oracle(loop, failed=()):
     values = {p: (float("inf") if p.key() in failed else metric(p)) for p in loop.points}

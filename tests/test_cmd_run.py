@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
 from qemu_kernel_build import build_kernel
 
 from flexui.cli import main
 from flexui.paths import embedded_tree
+
+pytestmark = pytest.mark.xdist_group("qemu")  # guests with timeouts: one at a time, on one worker
 
 
 def test_run_an_image_and_exit_with_its_outcome(tmp_path, capfd):

@@ -11,6 +11,8 @@ from qemu_kernel_build import build_kernel, ept_qemu_standin, pausing_qemu_stand
 from flexui.model.run.qemu_command import Host, RunSpec, build_launches
 from flexui.model.run.qemu_runner import decode_exit, run
 
+pytestmark = pytest.mark.xdist_group("qemu")  # guests with timeouts: one at a time, on one worker
+
 
 @pytest.fixture(scope="module")
 def kernels(tmp_path_factory):

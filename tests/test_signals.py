@@ -10,9 +10,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from qemu_kernel_build import build_kernel
 
 from flexui.paths import embedded_tree
+
+pytestmark = pytest.mark.xdist_group("qemu")  # guests with timeouts: one at a time, on one worker
+
 
 SLEEPER = r'''
 import os, pathlib, subprocess, sys, time
