@@ -61,6 +61,7 @@ VIEW_HELPERS = {
     "flexui.model.kconfig.explain": {"explain", "plan_fix", "plan_label"},
     "flexui.model.kconfig.values": {"range_text"},
     "flexui.model.isolation.design": {"apply_point"},
+    "flexui.model.isolation.board": {"compartment_board"},
     "flexui.model.perf.cost_breakdown": {"breakdown"},
     "flexui.model.perf.estimator": {"project"},
     "flexui.model.perf.symbol_costs": {"symbol_costs"},
@@ -71,7 +72,6 @@ VIEW_HELPERS = {
     "flexui.model.safety.hasse": {"around", "layout", "legend", "zoom_for"},
     "flexui.model.safety.order": {"lt"},
     "flexui.model.safety.summary": {"next_safer_steps", "summarize", "with_unit"},
-    "flexui.model.build.runner": {"plan_build", "why_not_buildable"},
     "flexui.model.run.qemu_command": {"run_spec_for"},
 }
 PIPELINES = {
@@ -79,6 +79,7 @@ PIPELINES = {
     "flexui.model.run.qemu_runner": {"run"},
     "flexui.model.explore.closed_loop": {"run_loop"},
     "flexui.model.explore.engine": {"DaskEngine"},
+    "flexui.model.workdir.git": {"create_workdir"},
 }
 NOT_YET_ON_SESSION = {
     "flexui.model.build.built_image": {"built_configuration", "built_settings", "session_differs"},
@@ -87,7 +88,8 @@ NOT_YET_ON_SESSION = {
     "flexui.model.run.qemu_command": {"app_images"},
     "flexui.model.explore.journal": {"Journal", "journal_path"},
     "flexui.model.files.userdirs": {"data_dir", "user_presets_dir"},
-    "flexui.model.isolation.app_libraries": {"app_libraries"},
+    "flexui.model.build.runner": {"plan_build", "needs_workdir", "why_not_buildable"},
+    "flexui.model.kconfig.tree": {"locate"},
     "flexui.model.kconfig.dotconfig": {"read_assignments"},
     "flexui.model.presets.preset": {"list_presets", "save_preset"},
     "flexui.model.safety.dot": {"write_dot"},
