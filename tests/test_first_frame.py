@@ -18,7 +18,7 @@ from flexui.model.kconfig.tree import locate
 from flexui.paths import embedded_tree
 from pty_terminal import TEXTUAL_STARTED, Terminal
 
-SEARCH_DIALOG = b"every word must match"
+SEARCH_DIALOG = b"flexos gate, CONFIG_LIBUKSCHED"  # the search input's placeholder, repainted as its cursor blinks
 
 
 @pytest.fixture(autouse=True)
