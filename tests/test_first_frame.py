@@ -10,13 +10,13 @@ import time
 from pathlib import Path
 
 import pytest
+from pty_terminal import TEXTUAL_STARTED, Terminal
 
 from flexui import first_frame
 from flexui.launch import open_session
 from flexui.model.kconfig.menu import MenuNavigator
 from flexui.model.kconfig.tree import locate
 from flexui.paths import embedded_tree
-from pty_terminal import TEXTUAL_STARTED, Terminal
 
 SEARCH_DIALOG = b"flexos gate, CONFIG_LIBUKSCHED"  # the search input's placeholder, repainted as its cursor blinks
 

@@ -15,10 +15,10 @@ import time
 from pathlib import Path
 
 import pytest
-from flexui.model.vocabulary import MAKE_VARS_FILE
-
-from flexui.paths import embedded_tree
 from pty_terminal import TEXTUAL_STARTED, Terminal
+
+from flexui.model.vocabulary import MAKE_VARS_FILE
+from flexui.paths import embedded_tree
 
 pytestmark = [pytest.mark.wheel, pytest.mark.xdist_group("wheel")]
 

@@ -18,8 +18,17 @@ from textual.markup import escape
 from textual.widgets import Static
 
 from flexui.model.kconfig.info import EntryInfo, entry_info
-from flexui.model.kconfig.menu import (MenuNavigator, Row, changeable, is_y_choice_symbol, key_value,
-                                       needs_entry, prefers_toggle, prompt_of, toggled_value)
+from flexui.model.kconfig.menu import (
+    MenuNavigator,
+    Row,
+    changeable,
+    is_y_choice_symbol,
+    key_value,
+    needs_entry,
+    prefers_toggle,
+    prompt_of,
+    toggled_value,
+)
 from flexui.model.kconfig.search import SearchIndex
 from flexui.model.perf.symbol_costs import symbol_costs
 from flexui.model.session.edit_session import SessionEvent
