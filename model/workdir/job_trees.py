@@ -14,7 +14,7 @@ from __future__ import annotations
 import fcntl
 import shutil
 import subprocess
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,10 +57,15 @@ def _head(path: Path) -> str:
 
 
 @contextmanager
-def _locked(root: Path):
-    """git worktree add/remove on one repository must not race between jobs."""
+def _locked(root: Path, repository: str):
+    """git's record of one repository's worktrees must not be changed by two jobs at once.
+
+    One lock per repository, held only while git adds or prunes that record:
+    the files are checked out (each worktree has its own index) and removed
+    outside it, so jobs starting or ending together do not wait for each other.
+    """
     root.mkdir(parents=True, exist_ok=True)
-    with open(root / ".lock", "w") as f:
+    with open(root / f".lock-{repository.replace('/', '_')}", "w") as f:
         fcntl.flock(f, fcntl.LOCK_EX)
         try:
             yield
@@ -73,14 +78,15 @@ def make_tree(source: TreeSource, dest: Path, files: dict[str, str]) -> Path:
     dest = Path(dest)
     if dest.exists():
         remove_tree(source, dest)
-    with _locked(dest.parent):
-        for rel in source.repositories():
-            origin, target = source.workdir / rel, dest / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if (origin / ".git").exists():
-                _git("worktree", "add", "--detach", "--force", str(target), "HEAD", cwd=origin)
-            else:
-                shutil.copytree(origin, target, symlinks=True, ignore=shutil.ignore_patterns("build"))
+    for rel in source.repositories():
+        origin, target = source.workdir / rel, dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if (origin / ".git").exists():
+            with _locked(dest.parent, rel):
+                _git("worktree", "add", "--no-checkout", "--detach", "--force", str(target), "HEAD", cwd=origin)
+            _git("reset", "--hard", "--quiet", cwd=target)
+        else:
+            shutil.copytree(origin, target, symlinks=True, ignore=shutil.ignore_patterns("build"))
     app_dir = dest / "apps" / source.app
     for name, text in files.items():
         write_atomic(app_dir / name, text, keep_old=False)
@@ -90,20 +96,18 @@ def make_tree(source: TreeSource, dest: Path, files: dict[str, str]) -> Path:
 def remove_tree(source: TreeSource, dest: Path) -> None:
     """Remove a build tree and git's record of its worktrees; the work directory stays as it was."""
     dest = Path(dest)
-    with _locked(dest.parent):
-        for rel in source.repositories():
-            origin, target = source.workdir / rel, dest / rel
-            if (origin / ".git").exists() and target.exists():
-                subprocess.run(["git", "worktree", "remove", "--force", "--force", str(target)], cwd=origin,
-                               capture_output=True, stdin=subprocess.DEVNULL)
-        shutil.rmtree(dest, ignore_errors=True)
-        prune(source)
+    shutil.rmtree(dest, ignore_errors=True)
+    prune(source, dest.parent)
 
 
-def prune(source: TreeSource) -> None:
-    """Forget worktrees whose folders are gone (a job killed before it could clean up)."""
+def prune(source: TreeSource, trees: Path | None = None) -> None:
+    """Forget worktrees whose folders are gone (this job's, or one killed before it could clean up).
+
+    `trees` (the folder of the build trees) holds the locks of jobs that may be adding worktrees.
+    """
     for rel in source.repositories():
         origin = source.workdir / rel
         if (origin / ".git").exists():
-            subprocess.run(["git", "worktree", "prune"], cwd=origin, capture_output=True,
-                           stdin=subprocess.DEVNULL)
+            with _locked(trees, rel) if trees is not None else nullcontext():
+                subprocess.run(["git", "worktree", "prune"], cwd=origin, capture_output=True,
+                               stdin=subprocess.DEVNULL)
