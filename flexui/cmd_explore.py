@@ -27,7 +27,7 @@ from flexui.model.presets.preset import (
     save_preset,
 )
 from flexui.model.safety.budget_answer import hardenable_with_data
-from flexui.model.safety.dot import to_dot, write_dot
+from flexui.model.safety.dot import marks, to_dot, write_dot
 from flexui.model.safety.exploration import (
     feasible_from_model,
     feasible_from_values,
@@ -170,6 +170,7 @@ def explore(args: argparse.Namespace) -> int:
         around = _neighbourhood(answer, values if args.space == "measured" else {}, args.order)
         dot_path = args.dot
         svg = write_dot(args.dot, to_dot(around, order=args.order, highlight=set(answer),
+                                         mark=marks(lambda p: estimator.estimate(app, args.metric, p)),
                                          title=f"{app} {args.metric} >= {budget:g}"))
     if args.json:
         json.dump({"app": app, "metric": args.metric, "budget": budget, "unit": model.unit,

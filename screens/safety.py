@@ -20,7 +20,7 @@ from flexui.model.isolation.design import DesignPoint, apply_point
 from flexui.model.perf.cost_breakdown import breakdown
 from flexui.model.perf.estimator import project
 from flexui.model.safety.budget_answer import safest_within
-from flexui.model.safety.dot import to_dot, write_dot
+from flexui.model.safety.dot import marks, to_dot, write_dot
 from flexui.model.safety.exploration import parse_budget
 from flexui.model.safety.hasse import MEETS, OVER, ZOOMS, around, legend, zoom_for
 from flexui.model.safety.order import ORDERS, lt
@@ -186,10 +186,9 @@ class SafetyScreen(SessionScreen):
     def _fill_diagram(self, summary: SafetySummary) -> None:
         _, estimator = self.app.benchmarks
         zoom = ZOOMS[self.zoom if self.zoom is not None else zoom_for(self.size.width)]
-        failed = Journal.load(journal_path(data_dir(), summary.app, summary.metric)).failed() \
-            if summary.metric else set()
         budget = self._budget_value()
-        hood = around(summary, estimator, zoom=zoom, order=self.order, failed=failed, budget=budget)
+        hood = around(summary, estimator, zoom=zoom, order=self.order, failed=self._failed(summary),
+                      budget=budget)
         title = self.query_one("#hasse-legend", Static)
         if hood is None:
             title.update(summary.line())
@@ -203,6 +202,15 @@ class SafetyScreen(SessionScreen):
                      + (" (+ draws more)" if hidden and zoom != ZOOMS[-1] else "")
                      + f"\n{legend(hood, budget_text, zoom)}")
         self.query_one(HasseView).show(hood, zoom)
+
+    def _failed(self, summary: SafetySummary) -> set[DesignPoint]:
+        """The configurations whose closed-loop run failed, in the model's libraries."""
+        if summary.metric is None:
+            return set()
+        _, estimator = self.app.benchmarks
+        libraries = estimator.fit(summary.app, summary.metric).libraries
+        return {project(p, libraries)
+                for p in Journal.load(journal_path(data_dir(), summary.app, summary.metric)).failed()}
 
     @on(HasseView.Selected)
     def _diagram_selected(self, event: HasseView.Selected) -> None:
@@ -311,14 +319,18 @@ class SafetyScreen(SessionScreen):
         if not values or self.summary is None:
             self.notify("no benchmark data for this app: nothing to draw", severity="warning")
             return
-        here = project(self.summary.point, frozenset().union(*(p.libraries for p in values)))
-        near = [p for p in values if p == here or lt(p, here, self.order) or lt(here, p, self.order)]
+        _, estimator = self.app.benchmarks
+        summary = self.summary
+        here = project(summary.point, frozenset().union(*(p.libraries for p in values)))
+        failed = self._failed(summary)
+        near = [p for p in {*values, *failed} if p == here or lt(p, here, self.order) or lt(here, p, self.order)]
         if here not in near:
             near.append(here)
+        mark = marks(lambda p: estimator.estimate(summary.app, summary.metric, p), failed)
         path = self.session.app_dir / "safety-order.dot"
         try:
-            svg = write_dot(path, to_dot(sorted(near, key=DesignPoint.key), order=self.order,
-                                         highlight={here}, title=f"{self.session.app_name} safety order"))
+            svg = write_dot(path, to_dot(sorted(near, key=DesignPoint.key), order=self.order, highlight={here},
+                                         mark=mark, title=f"{self.session.app_name} safety order"))
         except (OSError, RuntimeError) as e:
             self.notify(f"export failed: {e}", severity="error")
             return

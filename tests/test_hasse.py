@@ -10,6 +10,7 @@ from flexui.model.explore.journal import Entry, Journal
 from flexui.model.isolation.design import MECHANISM_LEVEL, DesignPoint
 from flexui.model.perf.benchdata import BenchDB
 from flexui.model.perf.estimator import Estimator
+from flexui.model.safety.dot import marks, to_dot, write_dot
 from flexui.model.safety.hasse import (
     ZOOMS,
     Zoom,
@@ -188,3 +189,26 @@ def test_moves_follow_layers_and_edges_and_clicks_find_boxes(bench):
     for point, box in d.boxes.items():
         assert d.node_at(box.x + 1, box.y + 1) == point
     assert d.node_at(0, d.boxes[TWO].y - 2) is None
+
+
+def test_the_dot_export_marks_measured_estimated_and_failed_nodes(bench, tmp_path):
+    db, est = bench
+    hood = hood_for(bench, "redis", TWO)
+    estimated = [n.point for n in hood.nodes if n.kind == "estimated"]
+    measured = [n.point for n in hood.nodes if n.kind == "measured"]
+    journal = Journal(tmp_path / "redis-GET.json")
+    journal.add(Entry(key=estimated[0].key(), inputs="x", status="failed", error="boot timed out"))
+    journal.add(Entry(key=measured[0].key(), inputs="y", status="failed", error="boot timed out"))
+    points = [n.point for n in hood.nodes]
+    text = to_dot(points, highlight={TWO}, title="redis",
+                  mark=marks(lambda p: est.estimate("redis", "GET", p), journal.failed()))
+    nodes = {line.split(" [")[0].strip(): line for line in text.splitlines() if "[label=" in line}
+    by_point = dict(zip(points, nodes.values()))
+    assert "failed" in by_point[estimated[0]] and "color=red" in by_point[estimated[0]]
+    assert "measured" in by_point[measured[0]] and "color=red" not in by_point[measured[0]]  # measured since
+    assert 'style="dashed"' in by_point[estimated[1]] and "estimated" in by_point[estimated[1]]
+    assert with_unit(db.lookup("redis", "GET", TWO).mean, "req/s") in by_point[TWO]
+    assert 'style="filled", fillcolor="palegreen"' in by_point[TWO]
+    svg = write_dot(tmp_path / "order.dot", text)
+    if svg is not None:
+        assert "<svg" in svg.read_text()

@@ -3,7 +3,7 @@
 Which configurations (a few layers of the covering relation up and down from
 the current one, the most informative of each layer kept), their order
 within a layer (barycentre sweeps, fewer crossings), box coordinates, edge
-routes (orthogonal, one track per edge in the gap between two layers),
+routes (orthogonal, on tracks in the gap between two layers),
 labels (the step each edge takes, in the Safety screen's words) and the
 navigation between nodes are all decided here; a terminal widget only paints
 the cells and their roles. Safer configurations are drawn above less safe ones.
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from flexui.model.isolation.configuration import COUPLED_LIBRARIES
 from flexui.model.isolation.design import DesignPoint
-from flexui.model.perf.estimator import Estimate, Estimator, project
+from flexui.model.perf.estimator import Estimate, Estimator
 from flexui.model.safety.budget_answer import hardenable_with_data
 from flexui.model.safety.order import leq, less_safe_steps, safer_steps
 from flexui.model.safety.summary import SafetySummary, describe_step, with_unit
@@ -77,6 +77,13 @@ class Neighbourhood:
         return [n for k in sorted(self.layers) for n in self.layers[k]]
 
 
+def kind_of(estimate: Estimate | None, failed: bool) -> str:
+    """measured, estimated or failed (a closed-loop run that failed and was not measured since)."""
+    if failed and (estimate is None or estimate.kind != "measured"):
+        return "failed"
+    return estimate.kind if estimate is not None else "unknown"
+
+
 def is_cover(lower: DesignPoint, upper: DesignPoint, order: str) -> bool:
     """`upper` one step safer than `lower` (a cover in the product order, kept if `order` relates them)."""
     return (upper in safer_steps(lower, lower.libraries, coupled=COUPLED_LIBRARIES)
@@ -95,8 +102,7 @@ def neighbourhood(centre: DesignPoint, *, zoom: Zoom, order: str, hardenable: se
     """
     def node(point: DesignPoint, layer: int) -> Node:
         e = estimate(point)
-        kind = "failed" if point in failed and (e is None or e.kind != "measured") else \
-            (e.kind if e is not None else "unknown")
+        kind = kind_of(e, point in failed)
         meets = e.meets(budget) if e is not None and budget is not None else None
         return Node(point, layer, e, kind, meets, current=point == centre)
 
@@ -131,14 +137,17 @@ def neighbourhood(centre: DesignPoint, *, zoom: Zoom, order: str, hardenable: se
 
 def around(summary: SafetySummary, estimator: Estimator, *, zoom: Zoom, order: str,
            failed: Set[DesignPoint] = frozenset(), budget: float | None = None) -> Neighbourhood | None:
-    """The neighbourhood of the Safety screen's configuration, valued as its summary is."""
+    """The neighbourhood of the Safety screen's configuration, valued as its summary is.
+
+    `failed` are configurations in the model's libraries (as `summary.point` is).
+    """
     app, metric = summary.app, summary.metric
     if metric is None:
         return None
     model = estimator.fit(app, metric)
     return neighbourhood(summary.point, zoom=zoom, order=order, hardenable=hardenable_with_data(model),
                          estimate=lambda p: estimator.estimate(app, metric, p),
-                         failed={project(p, model.libraries) for p in failed}, budget=budget)
+                         failed=failed, budget=budget)
 
 
 def _cost(n: Node) -> float:

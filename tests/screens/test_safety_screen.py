@@ -95,6 +95,7 @@ async def test_export_writes_dot_and_order_toggles(tmp_path):
         await pilot.pause()
     dot = app.session.app_dir / "safety-order.dot"
     assert dot.read_text().startswith("digraph") and "palegreen" in dot.read_text()
+    assert "req/s measured" in dot.read_text()
 
 
 def test_snapshot_safety_screen(tmp_path, snap_compare):
