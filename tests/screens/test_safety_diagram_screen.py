@@ -185,3 +185,14 @@ async def test_after_a_run_plan_the_drawing_marks_what_it_measured_and_what_fail
             inside = "".join("".join(drawing(app).chars[box.y + i][box.x:box.x + box.width])
                              for i in range(box.height))
             assert all(w in inside for w in words) and inside[:box.width] in canvas
+
+
+async def test_a_double_click_loads_a_box(tmp_path):
+    app = make_app(tmp_path, mode="safety")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await show_diagram(pilot)
+        above = drawing(app).order[1][0]
+        box = drawing(app).boxes[above]
+        await pilot.click(HasseCanvas, offset=(box.x + 1, box.y + 1), times=2)
+        await pilot.pause()
+        assert app.screen.summary.point == above and drawing(app).hood.centre == above
