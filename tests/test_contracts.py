@@ -67,7 +67,7 @@ VIEW_HELPERS = {
     "flexui.model.perf.symbol_costs": {"symbol_costs"},
     "flexui.model.presets.compare": {"compare", "mechanism_label", "summary"},
     "flexui.model.safety.budget_answer": {"safest_within"},
-    "flexui.model.safety.dot": {"to_dot"},
+    "flexui.model.safety.dot": {"marks", "to_dot"},
     "flexui.model.safety.exploration": {"parse_budget"},
     "flexui.model.safety.hasse": {"around", "layout", "legend", "zoom_for"},
     "flexui.model.safety.order": {"lt"},
