@@ -46,6 +46,9 @@ class SessionScreen(Screen):
     """Base for screens that render the shared session."""
 
     MODE: str = ""
+    # on_mount renders the session itself, so the resume that follows the first show need not.
+    RENDERS_ON_MOUNT = False
+    _resumed = False
 
     if TYPE_CHECKING:  # the app these screens run in, for the type checker only
         app = getters.app(FlexApp)
@@ -70,6 +73,9 @@ class SessionScreen(Screen):
         self.app.switch_mode(message.mode)
 
     def on_screen_resume(self) -> None:
+        first, self._resumed = not self._resumed, True
+        if first and self.RENDERS_ON_MOUNT:
+            return
         self.query_one(StatusHeader).render_status(self.session)
         self.refresh_from_session(None)
 

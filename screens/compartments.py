@@ -144,6 +144,7 @@ class NewCompartmentZone(DropZone):
 class CompartmentsScreen(SessionScreen):
     MODE = "compartments"
     CSS_PATH = "compartments.tcss"
+    RENDERS_ON_MOUNT = True
     AUTO_FOCUS = ""  # nothing: every key belongs to the screen until a control is clicked
     BINDINGS = [
         # priority: a Select or Checkbox the user clicked would otherwise take left/right

@@ -48,6 +48,7 @@ def short(point: DesignPoint) -> str:
 class SafetyScreen(SessionScreen):
     MODE = "safety"
     CSS_PATH = "safety.tcss"
+    RENDERS_ON_MOUNT = True
     AUTO_FOCUS = "#steps"
     BINDINGS = [
         Binding("b", "focus_budget", "Budget"),
@@ -91,13 +92,14 @@ class SafetyScreen(SessionScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
-        db, _ = self.app.benchmarks
+        db, estimator = self.app.benchmarks
         metrics = db.metrics(self.session.app_name)
         select = self.query_one("#metric", Select)
         select.set_options([(m, m) for m in metrics])
         if metrics:
             with self.prevent(Select.Changed):
-                select.value = summarize(self.session.app_name, DesignPoint.of(self.session.iso), db).metric
+                select.value = summarize(self.session.app_name, DesignPoint.of(self.session.iso), db,
+                                         estimator).metric
         self.refresh_from_session(None)
         # Focusing the steps table scrolled the summary out of an 80x24 view.
         self.call_after_refresh(self.query_one("#safety-body").scroll_home, animate=False)
@@ -287,13 +289,15 @@ class SafetyScreen(SessionScreen):
             self.notify("no configuration meets this budget, measured or estimated", severity="warning")
 
     @on(Select.Changed, "#metric")
-    def _metric(self) -> None:
-        self.refresh_from_session(None)
+    def _metric(self, event: Select.Changed) -> None:
+        if self.summary is None or event.value != self.summary.metric:
+            self.refresh_from_session(None)
 
     @on(Select.Changed, "#order")
     def _order(self, event: Select.Changed) -> None:
-        self.order = str(event.value)
-        self.refresh_from_session(None)
+        if str(event.value) != self.order:  # not the Select announcing its first value
+            self.order = str(event.value)
+            self.refresh_from_session(None)
 
     def action_focus_budget(self) -> None:
         if self.diagram_shown:

@@ -73,6 +73,7 @@ class MenuList(VirtualList):
 class MenuconfigScreen(SessionScreen):
     MODE = "kconfig"
     CSS_PATH = "menuconfig.tcss"
+    RENDERS_ON_MOUNT = True
     BINDINGS = [
         Binding("up,k", "cursor(-1)", "Up", show=False),
         Binding("down,j", "cursor(1)", "Down", show=False),
