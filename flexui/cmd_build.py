@@ -39,8 +39,9 @@ def run(args: argparse.Namespace) -> int:
     from flexui.model.build.process_group import Interrupted, stop_on_signals
     from flexui.model.build.runner import plan_build, why_not_buildable
     from flexui.model.build.sources import remember_sources, remembered_sources
+    from flexui.model.workdir.enclosing import workdir_of
     from flexui.model.workdir.git import WorkdirError
-    from flexui.model.workdir.rewriting import build_in_workdir, workdir_of
+    from flexui.model.workdir.rewriting import build_in_workdir
 
     app_dir = (args.app or Path.cwd()).resolve()
     if not (app_dir / KRAFT_YAML).is_file() and not args.build_cmd:

@@ -53,7 +53,7 @@ def resolve(args: argparse.Namespace) -> tuple[ClosedLoop, BenchSpec]:
     from flexui.model.isolation.kraftyaml import load_kraft
     from flexui.model.safety.exploration import parse_budget
     from flexui.model.safety.space import ConfigSpace
-    from flexui.model.workdir.rewriting import workdir_of
+    from flexui.model.workdir.enclosing import workdir_of
 
     app_dir = Path(args.app).absolute()
     if not (app_dir / KRAFT_YAML).is_file():

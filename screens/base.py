@@ -46,9 +46,10 @@ class SessionScreen(Screen):
     """Base for screens that render the shared session."""
 
     MODE: str = ""
-    # on_mount renders the session itself, so the resume that follows the first show need not.
+    # on_mount renders the session itself: a resume renders again only once the screen was hidden
+    # (Textual resumes a screen twice on its first show).
     RENDERS_ON_MOUNT = False
-    _resumed = False
+    _hidden = False
 
     if TYPE_CHECKING:  # the app these screens run in, for the type checker only
         app = getters.app(FlexApp)
@@ -72,10 +73,13 @@ class SessionScreen(Screen):
     def on_tab_bar_chosen(self, message: TabBar.Chosen) -> None:
         self.app.switch_mode(message.mode)
 
+    def on_screen_suspend(self) -> None:
+        self._hidden = True
+
     def on_screen_resume(self) -> None:
-        first, self._resumed = not self._resumed, True
-        if first and self.RENDERS_ON_MOUNT:
+        if self.RENDERS_ON_MOUNT and not self._hidden:
             return
+        self._hidden = False
         self.query_one(StatusHeader).render_status(self.session)
         self.refresh_from_session(None)
 

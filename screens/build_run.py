@@ -33,6 +33,7 @@ from flexui.model.run.qemu_command import app_images, run_spec_for
 from flexui.model.run.qemu_runner import RunResult
 from flexui.model.run.qemu_runner import run as run_qemu
 from flexui.model.session.edit_session import Session, SessionEvent
+from flexui.model.workdir.enclosing import workdir_of
 from flexui.screens.base import SessionScreen
 from flexui.screens.widgets.dialogs import ConfirmDialog
 from flexui.screens.workdir_dialog import WorkdirInitDialog, WorkdirRequest
@@ -104,15 +105,11 @@ class BuildRunScreen(SessionScreen):
         return differs
 
     def _plan(self) -> BuildPlan:
-        from flexui.model.workdir.rewriting import workdir_of
-
         app_dir = self.session.app_dir
         return plan_build(app_dir, commands=getattr(self.app, "build_commands", None), workdir=workdir_of(app_dir))
 
     def _cannot_build(self, plan: BuildPlan) -> str | None:
         """Why the build cannot start here (the embedded tree, no .config): said before make says it worse."""
-        from flexui.model.workdir.rewriting import workdir_of
-
         reason = why_not_buildable(plan, workdir_of(plan.app_dir))
         if reason and needs_workdir(plan, workdir_of(plan.app_dir)):
             return f"{reason} · w creates it now and opens its app"
@@ -183,7 +180,7 @@ class BuildRunScreen(SessionScreen):
             # Imported here, in the worker: it brings GitPython, 0.1 s the screen need not wait for.
             from flexui.model.build.sources import remembered_sources
             from flexui.model.workdir.git import WorkdirError
-            from flexui.model.workdir.rewriting import build_in_workdir, workdir_of
+            from flexui.model.workdir.rewriting import build_in_workdir
 
             try:
                 result = build_in_workdir(plan, lambda line: self._from_thread(self._log, line), progress,

@@ -71,6 +71,7 @@ class CompareScreen(ModalScreen[None]):
 class PresetsScreen(SessionScreen):
     MODE = "presets"
     CSS_PATH = "presets.tcss"
+    RENDERS_ON_MOUNT = True
     BINDINGS = [
         Binding("enter", "load", "Load"),
         Binding("a", "save_as", "Save session as"),

@@ -75,7 +75,8 @@ VIEW_HELPERS = {
     "flexui.model.run.qemu_command": {"run_spec_for"},
 }
 PIPELINES = {
-    "flexui.model.workdir.rewriting": {"build_in_workdir", "workdir_of"},
+    "flexui.model.workdir.rewriting": {"build_in_workdir"},
+    "flexui.model.workdir.enclosing": {"workdir_of"},
     "flexui.model.run.qemu_runner": {"run"},
     "flexui.model.explore.closed_loop": {"run_loop"},
     "flexui.model.explore.engine": {"DaskEngine"},

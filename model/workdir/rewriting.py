@@ -26,6 +26,7 @@ from flexui.model.build.runner import (
 from flexui.model.build.sources import Archive, app_archives, explain_missing, place_archives
 from flexui.model.files.atomic import write_atomic
 from flexui.model.vocabulary import KRAFT_YAML
+from flexui.model.workdir.enclosing import workdir_of
 from flexui.model.workdir.git import (
     REWRITING_FILE,
     Rewriting,
@@ -36,14 +37,6 @@ from flexui.model.workdir.git import (
     rewritten_between,
     snapshot,
 )
-
-
-def workdir_of(app_dir: Path) -> Path | None:
-    """The UK_WORKDIR holding this app (a parent with unikraft/ and apps/), if any."""
-    for parent in [app_dir, *app_dir.parents]:
-        if (parent / "unikraft").is_dir() and (parent / "apps").is_dir():
-            return parent
-    return None
 
 
 def load_rewriting(path: Path) -> Rewriting:
