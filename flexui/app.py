@@ -73,9 +73,7 @@ class FlexApp(App):
         for note in self._notes:
             self.notify(note, severity="warning", timeout=12)
         if not self.is_headless:
-            # The loaded model and Textual's own start-up objects live as long as the app:
-            # kept out of full collections, whose pauses (up to 0.1 s) showed as key-press spikes.
-            self.call_after_refresh(gc.freeze)
+            self.call_after_refresh(keep_startup_objects)
 
     def switch_session(self, session: Session, notes: Sequence[str] = ()) -> None:
         """Edit another app (a new work directory's): the screens not shown are built again for it."""
@@ -167,6 +165,17 @@ class FlexApp(App):
                 seen.add(binding.action)
                 yield SystemCommand(binding.description, f"key: {self.get_key_display(binding)}",
                                     lambda a=binding.action: screen.run_action(a))
+
+
+def keep_startup_objects() -> None:
+    """Once the first screen is painted: what start-up built lives as long as the app.
+
+    Kept out of full collections, whose pauses (up to 0.1 s) showed as
+    key-press spikes; the collector, off while the app started (see
+    launch.run_ui), runs again for what comes next.
+    """
+    gc.freeze()
+    gc.enable()
 
 
 class OpenFailedApp(App):
