@@ -7,6 +7,7 @@ import asyncio
 import pytest
 from session_app import make_app
 
+from flexui.app import painted_text
 from flexui.model.explore.journal import Entry, Journal, journal_path
 from flexui.model.files.userdirs import data_dir
 from flexui.model.isolation.design import DesignPoint
@@ -24,7 +25,7 @@ def user_dirs(tmp_path, monkeypatch):
 
 def painted(app) -> str:
     """What the terminal shows, as plain text."""
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+    return "\n".join(painted_text(app.screen))
 
 
 def drawing(app):
