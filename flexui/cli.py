@@ -158,7 +158,7 @@ def launch_ui(args: argparse.Namespace) -> int:
 
 
 def _open_ui(run_ui: Callable[..., int], args: argparse.Namespace) -> int:
-    """Decide what to open (model/startup) and hand it to the app."""
+    """Decide what to open (model/session/startup.py) and hand it to the app."""
     from flexui.model.files.userdirs import user_presets_dir
     from flexui.model.presets.preset import find_preset, load_preset
     from flexui.model.session.recent import load_recent

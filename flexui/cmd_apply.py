@@ -6,7 +6,7 @@ applied through kconfiglib, and the files (kraft.yaml, .config, flexui.mk,
 and flexui-build.yaml for a preset's make variables and environment) are
 rendered. Any problem stops there with exit code 2 and leaves
 the app as it was; otherwise the files are replaced as one journaled
-set (see model/atomic: a kill leaves the set old, new, or completed by the
+set (see model/files/atomic.py: a kill leaves the set old, new, or completed by the
 next run, never a torn file).
 """
 

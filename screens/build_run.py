@@ -1,6 +1,6 @@
 """The Build/Run screen: build the image and boot it, with the output streamed live.
 
-Builds and runs happen in thread workers (model/build_runner, model/qemu_runner);
+Builds and runs happen in thread workers (model/build/runner.py, model/run/qemu_runner.py);
 their output reaches the log through `call_from_thread`, so the UI never
 blocks. Cancel/Stop set an event the runners watch; they kill the whole
 process group. On a tree that cannot build (the embedded one), w creates a

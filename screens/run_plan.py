@@ -1,6 +1,6 @@
 """Run plan: the closed loop from the Safety screen, with a live table of its jobs.
 
-The loop (`model/closed_loop.run_loop`, as `flexui explore --execute` runs it)
+The loop (`run_loop` in model/explore/closed_loop.py, as `flexui explore --execute` runs it)
 runs in a worker thread; its status reaches the table through
 `call_from_thread`. `c` or `escape` cancels the whole run (every build and
 guest stops); closing a finished run returns to the Safety screen.

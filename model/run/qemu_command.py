@@ -119,7 +119,7 @@ def app_run_settings(app_dir: Path) -> tuple[list[str], list[str]]:
 def run_spec_for(app_dir: Path, **options) -> RunSpec | None:
     """The RunSpec for the app's built image, or None when nothing is built yet.
 
-    The mechanism is the image's (model/built_image), never an unsaved
+    The mechanism is the image's (model/build/built_image.py), never an unsaved
     session's; `options` set the other RunSpec fields (accel, timeout, ...);
     `extra` comes after the app's own QEMU arguments (flexui-run.yaml).
     """

@@ -1,6 +1,6 @@
 """Run QEMU, stream the guest's serial output, and tell how the guest ended.
 
-Each QEMU runs in its own process group (model/process_group) so that Stop,
+Each QEMU runs in its own process group (model/build/process_group.py) so that Stop,
 the timeout and Ctrl-C end it and anything it started. The verdict comes from
 what the guest and QEMU print as well as from exit codes: a QEMU that cannot
 start, a guest that crashes, are failures whatever QEMU's exit code. A KVM

@@ -1,4 +1,4 @@
-"""The Safety screen's cost-by-term panel: `model/cost_breakdown` as text."""
+"""The Safety screen's cost-by-term panel: `model/perf/cost_breakdown.py` as text."""
 
 from __future__ import annotations
 
