@@ -6,12 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from flexui.screens.widgets.dialogs import keyed
+from flexui.screens.widgets.dialogs import FormDialog, keyed
 
 
 @dataclass(frozen=True)
@@ -21,11 +19,10 @@ class WorkdirRequest:
     pins: Path | None  # None: the refs flexui ships
 
 
-class WorkdirInitDialog(ModalScreen[WorkdirRequest | None]):
+class WorkdirInitDialog(FormDialog[WorkdirRequest | None]):
     """The three answers `flexui workdir init DIR --remote R [--pins F]` takes, with their defaults."""
 
     CSS_PATH = "workdir_dialog.tcss"
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, app_name: str, directory: Path, remote: str) -> None:
         super().__init__()
@@ -59,12 +56,6 @@ class WorkdirInitDialog(ModalScreen[WorkdirRequest | None]):
         else:
             self._submit()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "ok":
-            self._submit()
-        else:
-            self.dismiss(None)
-
     def _submit(self) -> None:
         directory = self.query_one("#workdir-dir", Input).value.strip()
         remote = self.query_one("#workdir-remote", Input).value.strip()
@@ -87,6 +78,3 @@ class WorkdirInitDialog(ModalScreen[WorkdirRequest | None]):
         if pins and not Path(pins).expanduser().is_file():
             return f"pins file {pins} not found"
         return None
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -40,11 +42,31 @@ class ConfirmDialog(ModalScreen[bool]):
         self.dismiss(answer)
 
 
-class NameDialog(ModalScreen[tuple[str, str] | None]):
+ResultT = TypeVar("ResultT")
+
+
+class FormDialog(ModalScreen[ResultT]):
+    """Inputs with an OK button (id `ok`) and Cancel: OK submits, Cancel and Esc answer None."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "ok":
+            self._submit()
+        else:
+            self.action_cancel()
+
+    def _submit(self) -> None:
+        raise NotImplementedError
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class NameDialog(FormDialog[tuple[str, str] | None]):
     """Asks for a name (validated by the caller's function) and a description."""
 
     CSS_PATH = "dialogs.tcss"
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, title: str, name: str = "", description: str = "",
                  check=lambda name: None, *, with_description: bool = True, ok: str = "Save") -> None:
@@ -69,12 +91,6 @@ class NameDialog(ModalScreen[tuple[str, str] | None]):
         else:
             self._submit()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "ok":
-            self._submit()
-        else:
-            self.dismiss(None)
-
     def _submit(self) -> None:
         name = self.query_one("#name", Input).value.strip()
         error = self._check(name)
@@ -83,6 +99,3 @@ class NameDialog(ModalScreen[tuple[str, str] | None]):
             self.query_one("#name", Input).focus()
             return
         self.dismiss((name, self.query_one("#description", Input).value.strip()))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
