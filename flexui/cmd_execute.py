@@ -105,7 +105,7 @@ def resolve(args: argparse.Namespace) -> tuple[ClosedLoop, BenchSpec]:
 
 def execute(args: argparse.Namespace) -> int:
     from flexui.model.explore.closed_loop import LoopStatus, run_loop
-    from flexui.model.explore.engine import DaskEngine
+    from flexui.model.explore.engine import ClusterError, DaskEngine
 
     try:
         loop, spec = resolve(args)
@@ -116,8 +116,9 @@ def execute(args: argparse.Namespace) -> int:
         print("flexui explore: --workers must be at least 1", file=sys.stderr)
         return 2
     metric = spec.metrics[loop.metric]
-    print(f"{loop.app} {loop.metric}: {len(loop.points)} configurations; budget "
-          f"{'>=' if metric.higher_is_better else '<='} {loop.budget:,.6g} {metric.unit}", flush=True)
+    if not args.json:  # --json: stdout is the one JSON document
+        print(f"{loop.app} {loop.metric}: {len(loop.points)} configurations; budget "
+              f"{'>=' if metric.higher_is_better else '<='} {loop.budget:,.6g} {metric.unit}", flush=True)
     shown: set = set()
 
     def on_update(status: LoopStatus) -> None:
@@ -135,6 +136,9 @@ def execute(args: argparse.Namespace) -> int:
     try:
         engine.start()
         result = run_loop(loop, engine, on_update, cancel)
+    except ClusterError as e:
+        print(f"flexui explore: {e}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("flexui explore: interrupted; the measurements so far are kept: rerun the same command "
               "to resume", file=sys.stderr)

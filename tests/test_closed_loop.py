@@ -10,48 +10,18 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import threading
-from pathlib import Path
 
 import pytest
 from qemu_kernel_build import need_qemu
-from standin_build import metric
-from standin_workdir import APP, loop_for, make_workdir
+from standin_workdir import APP, assert_workdir_untouched, leftover_processes, loop_for, make_workdir, oracle
 
 from flexui.model.explore.closed_loop import run_loop
 from flexui.model.explore.engine import DaskEngine
 from flexui.model.explore.plan import LoopPlan
 from flexui.model.perf.benchdata import BenchDB
-from flexui.model.safety.exploration import exhaustive
 
 pytestmark = pytest.mark.xdist_group("dask")  # one Dask cluster at a time, on one worker
-
-
-def oracle(loop, failed=()):
-    values = {p: (float("inf") if p.key() in failed else metric(p)) for p in loop.points}
-    return set(exhaustive(loop.points, values, loop.budget, higher_is_better=False))
-
-
-def assert_workdir_untouched(wd: Path) -> None:
-    for repo in [wd / "unikraft", *(wd / "libs").iterdir(), wd / "apps" / APP]:
-        assert subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True,
-                              text=True).stdout == ""
-        worktrees = subprocess.run(["git", "worktree", "list"], cwd=repo, capture_output=True, text=True).stdout
-        assert len(worktrees.splitlines()) == 1, worktrees
-
-
-def leftover_processes(marker: str) -> list[str]:
-    out = []
-    for pid in os.listdir("/proc"):
-        if pid.isdigit() and int(pid) != os.getpid():
-            try:
-                cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            except OSError:
-                continue
-            if marker in cmd and ("qemu" in cmd or "standin_build" in cmd):
-                out.append(cmd)
-    return out
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,9 @@ Locally a LocalCluster runs K build workers (resource `build`) and one
 benchmark worker (resource `bench`), so builds run side by side while at most
 one timed benchmark runs on the machine. With `--scheduler ADDRESS` the same
 tasks go to an existing cluster whose workers declare the same resources
-(one worker per host with `bench=1`; see the README). Dask reschedules the
+(one worker per host with `bench=1`; see the README): a scheduler that does
+not answer, or a cluster without a `build` or a `bench` worker, is refused at
+start rather than waited for. Dask reschedules the
 tasks of a lost worker; cancelling sets the run's event, which every task
 watches to stop its build's and QEMU's process groups.
 """
@@ -23,6 +25,13 @@ if TYPE_CHECKING:  # Dask loads only when a closed loop starts
 
 ALLOWED_FAILURES = 3  # a task whose worker died this many times is reported failed
 SLOTS_REFRESH = 5.0  # seconds: workers joining or leaving a cluster are seen this late
+CONNECT_TIMEOUT = 10.0  # seconds: a scheduler that does not answer by then is reported, not waited for
+WORKERS_GRACE = 5.0  # seconds an existing cluster has to show a worker of each resource the jobs ask for
+RESOURCES = ("build", "bench")
+
+
+class ClusterError(Exception):
+    """The cluster cannot run the jobs (unreachable, or no worker with a resource they need)."""
 
 
 def _start_resource_tracker() -> None:
@@ -59,7 +68,11 @@ class DaskEngine:
         dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
                          "distributed.worker.daemon": False})
         if self.scheduler:
-            self.client = Client(self.scheduler, timeout=30)
+            try:
+                self.client = Client(self.scheduler, timeout=CONNECT_TIMEOUT)
+            except (OSError, ValueError) as e:  # refused, unresolvable or silent (OSError), malformed
+                raise ClusterError(f"cannot reach the Dask scheduler at {self.scheduler}: {e}") from None
+            self._require_resources()
             return self
         _start_resource_tracker()
         self.cluster = cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
@@ -71,6 +84,21 @@ class DaskEngine:
         self.client = client = Client(cluster)
         client.wait_for_workers(self.workers + 1, timeout=120)
         return self
+
+    def _require_resources(self) -> None:
+        """Refuse a cluster whose tasks would wait forever for a worker with `build` or `bench`."""
+        deadline = time.monotonic() + WORKERS_GRACE
+        while True:
+            info = self.started.scheduler_info(n_workers=-1)["workers"].values()
+            missing = [r for r in RESOURCES if not any(w.get("resources", {}).get(r) for w in info)]
+            if not missing:
+                return
+            if time.monotonic() > deadline:
+                raise ClusterError(
+                    f"the Dask cluster at {self.scheduler} has no worker with resource {' or '.join(missing)} "
+                    f"({len(info)} worker(s) in all); start its workers with --resources \"build=1,bench=1\" "
+                    "(see the README)")
+            time.sleep(0.5)
 
     @property
     def started(self) -> Client:
