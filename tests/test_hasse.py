@@ -162,6 +162,59 @@ def test_ordering_the_layers_does_not_add_crossings(bench, app):
         assert crossings(hood, order_layers(hood)) <= crossings(hood, kept)
 
 
+def drawn_crossings(d) -> int:
+    """Cells where two drawn edges cross (every edge has ports of its own, so a shared cell is a crossing)."""
+    count = 0
+    for i, a in enumerate(d.routes):
+        for b in d.routes[i + 1:]:
+            shared = set(a.cells) & set(b.cells)
+            assert all(d.chars[y][x] == "┼" for x, y in shared)
+            count += len(shared)
+    return count
+
+
+def fewest_crossings(hood) -> int:
+    """The exhaustive optimum: every order of every layer, gap by gap (crossings only happen within a gap)."""
+    keys = sorted(hood.layers)
+    orders = {k: list(itertools.permutations([n.point for n in hood.layers[k]])) for k in keys}
+    least = dict.fromkeys(orders[keys[0]], 0)
+    for low, high in itertools.pairwise(keys):
+        lows = {n.point for n in hood.layers[low]}
+        ends = [(e.lower, e.upper) for e in hood.edges if e.lower in lows]
+        nxt = {}
+        for upper in orders[high]:
+            at_u = {p: i for i, p in enumerate(upper)}
+            best = None
+            for lower, so_far in least.items():
+                at_l = {p: i for i, p in enumerate(lower)}
+                pairs = sorted((at_l[a], at_u[b]) for a, b in ends)
+                c = so_far + sum(1 for i, (a, b) in enumerate(pairs) for x, y in pairs[i + 1:] if a < x and b > y)
+                best = c if best is None else min(best, c)
+            nxt[upper] = best
+        least = nxt
+    return min(least.values())
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_the_drawing_crosses_no_more_edges_than_the_best_order_of_its_layers(bench, app):
+    db, _ = bench
+    for centre in centres(db, app):
+        for zoom in ZOOMS[:2]:
+            hood = hood_for(bench, app, centre, zoom=zoom)
+            d = layout(hood, zoom)
+            assert drawn_crossings(d) == crossings(hood, d.order) == fewest_crossings(hood)
+
+
+def test_crossings_are_fewest_over_five_layers_not_only_next_to_the_centre(bench):
+    db, _ = bench
+    centre = min(db.points("redis", "GET"), key=lambda p: (len(p.layout), len(p.hardened), p.key()))
+    hood = hood_for(bench, "redis", centre, zoom=ZOOMS[2])
+    assert [len(hood.layers[k]) for k in sorted(hood.layers)] == [1, 1, 1, 5, 5]
+    d = layout(hood, ZOOMS[2])
+    kept = {k: [n.point for n in nodes] for k, nodes in hood.layers.items()}
+    assert drawn_crossings(d) == fewest_crossings(hood) == 2 < crossings(hood, kept)
+
+
 def test_the_current_and_the_selected_configuration_show_without_colour(bench):
     hood = hood_for(bench, "redis", TWO)
     other = hood.layers[1][0].point

@@ -12,6 +12,7 @@ the cells and their roles. Safer configurations are drawn above less safe ones.
 from __future__ import annotations
 
 import itertools
+import random
 from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 
@@ -158,37 +159,100 @@ def _cost(n: Node) -> float:
 
 # -- order within layers ----------------------------------------------------------
 
-def order_layers(hood: Neighbourhood, sweeps: int = 4) -> dict[int, list[DesignPoint]]:
-    """Each layer's left-to-right order: barycentre sweeps outward from the centre, then both ways."""
-    order = {k: [n.point for n in nodes] for k, nodes in hood.layers.items()}
-    keys = sorted(order)
-    adjacent: dict[DesignPoint, list[DesignPoint]] = {}
+def order_layers(hood: Neighbourhood, starts: int = 12) -> dict[int, list[DesignPoint]]:
+    """Each layer's left-to-right order with few crossings, the best of several starts.
+
+    Starts: the order kept, barycentre and median sweeps outward from the
+    centre, then down and up over every layer, and a few shuffles. From each,
+    every layer in turn (down, then up, until nothing changes) takes the order
+    with the fewest crossings against its two fixed neighbours, found exactly
+    (layers hold a handful of nodes).
+    """
+    keys = sorted(hood.layers)
+    above: dict[DesignPoint, list[DesignPoint]] = {n.point: [] for n in hood.nodes}
+    below: dict[DesignPoint, list[DesignPoint]] = {n.point: [] for n in hood.nodes}
     for e in hood.edges:
-        adjacent.setdefault(e.lower, []).append(e.upper)
-        adjacent.setdefault(e.upper, []).append(e.lower)
+        above[e.lower].append(e.upper)
+        below[e.upper].append(e.lower)
+    Order = dict[int, list[DesignPoint]]
 
-    def sweep(k: int, towards: int) -> None:
-        pos = {p: i for i, p in enumerate(order[towards])}
-        def centre(item: tuple[int, DesignPoint]) -> float:
-            i, p = item
-            near = [pos[q] for q in adjacent.get(p, []) if q in pos]
-            return sum(near) / len(near) if near else i
-        order[k] = [p for _, p in sorted(enumerate(order[k]), key=lambda item: (centre(item), item[0]))]
+    def sweep(order: Order, k: int, ref: int, median: bool) -> None:
+        pos = {p: i for i, p in enumerate(order[ref])}
+        def value(i: int, p: DesignPoint) -> float:
+            near = sorted(pos[q] for q in (above[p] if ref > k else below[p]))
+            if not near:
+                return float(i)
+            if median:
+                return (near[(len(near) - 1) // 2] + near[len(near) // 2]) / 2
+            return sum(near) / len(near)
+        order[k] = [p for _, p in sorted(enumerate(order[k]), key=lambda item: (value(*item), item[0]))]
 
-    best, best_crossings = dict(order), crossings(hood, order)
-    outward = [k for k in keys if k > 0] + [k for k in reversed(keys) if k < 0]
-    for k in outward:
-        sweep(k, k - 1 if k > 0 else k + 1)
-    for _ in range(sweeps):
-        for k in keys[1:]:
-            sweep(k, k - 1)
-        for k in reversed(keys[:-1]):
-            sweep(k, k + 1)
-        c = crossings(hood, order)
-        if c < best_crossings:
-            best, best_crossings = {k: list(v) for k, v in order.items()}, c
-    if crossings(hood, order) <= best_crossings:
-        best = order
+    def best_row(order: Order, k: int) -> bool:
+        """Layer k in its order with the fewest crossings against layers k-1 and k+1; True if it changed."""
+        row = order[k]
+        n = len(row)
+        sides = [({p: i for i, p in enumerate(order[r])}, above if r > k else below)
+                 for r in (k - 1, k + 1) if r in order]
+        ends = [[sorted(pos[q] for q in links[p]) for pos, links in sides] for p in row]
+        cost = [[sum(1 for s in range(len(sides)) for a in ends[u][s] for b in ends[v][s] if a > b)
+                 for v in range(n)] for u in range(n)]  # cost[u][v]: crossings of u's and v's edges, u left of v
+        now = sum(cost[u][v] for u in range(n) for v in range(u + 1, n))
+        full = (1 << n) - 1
+        least = [now + 1] * (1 << n)
+        least[0] = 0
+        last = [0] * (1 << n)
+        added = [[0] * n for _ in range(1 << n)]  # added[S][v]: crossings of v placed right of the set S
+        for subset in range(1, 1 << n):
+            low = (subset & -subset).bit_length() - 1
+            rest = added[subset & (subset - 1)]
+            added[subset] = [rest[v] + cost[low][v] for v in range(n)]
+        for subset in range(1 << n):
+            if least[subset] > now:
+                continue
+            for v in range(n):
+                if not subset >> v & 1 and least[subset] + added[subset][v] < least[subset | 1 << v]:
+                    least[subset | 1 << v] = least[subset] + added[subset][v]
+                    last[subset | 1 << v] = v
+        if least[full] >= now:
+            return False
+        placed, subset = [], full
+        while subset:
+            placed.append(row[last[subset]])
+            subset ^= 1 << last[subset]
+        order[k] = placed[::-1]
+        return True
+
+    def settle(order: Order) -> Order:
+        changed = True
+        while changed:
+            changed = False
+            for k in [*reversed(keys), *keys]:
+                changed |= best_row(order, k)
+        return order
+
+    kept = {k: [n.point for n in hood.layers[k]] for k in keys}
+    candidates = [kept]
+    for median in (False, True):
+        swept = {k: list(v) for k, v in kept.items()}
+        for k in [k for k in keys if k > 0] + [k for k in reversed(keys) if k < 0]:
+            sweep(swept, k, k - 1 if k > 0 else k + 1, median)
+        for _ in range(2):
+            for k in reversed(keys[:-1]):
+                sweep(swept, k, k + 1, median)
+            for k in keys[1:]:
+                sweep(swept, k, k - 1, median)
+        candidates.append(swept)
+    shuffler = random.Random(0)  # the same picture every time
+    for _ in range(starts - len(candidates)):
+        candidates.append({k: shuffler.sample(v, len(v)) for k, v in kept.items()})
+    best, fewest = kept, crossings(hood, kept)
+    for start in candidates:
+        if fewest == 0:
+            break
+        order = settle({k: list(v) for k, v in start.items()})
+        count = crossings(hood, order)
+        if count < fewest:
+            best, fewest = order, count
     return best
 
 
