@@ -1,7 +1,9 @@
 """`flexui explore --execute`: carry the plan out (build, boot, measure) on Dask.
 
 Headless (no Textual). Exit codes: 0 the answer is known, 2 invalid input,
-3 interrupted or cancelled (rerun the same command to resume), 1 internal.
+3 interrupted or cancelled (rerun the same command to resume), 4 nothing
+could be measured (every configuration failed to build or boot: the answer
+is unknown, not empty), 1 internal.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ if TYPE_CHECKING:  # the loop's modules load only when --execute is given
     from flexui.model.explore.closed_loop import ClosedLoop, LoopResult
 
 EXIT_CANCELLED = 3
+EXIT_NOTHING_MEASURED = 4
 
 
 class Invalid(Exception):
@@ -81,13 +84,15 @@ def resolve(args: argparse.Namespace) -> tuple[ClosedLoop, BenchSpec]:
                                  hardenable=spec.hardenable, mechanisms=spec.mechanisms)
     points = sorted(space.points(), key=DesignPoint.key)
 
+    build_settings = _build_settings(app_dir)
+
     def configure(point: DesignPoint) -> dict[str, str]:
         from flexui.cmd_apply import plan_preset
         from flexui.model.presets.preset import Preset
 
         config = kraft.isolation()
         apply_point(config, point)
-        plan = plan_preset(Preset(f"explore {point.key()}", "", name, config), app=app_dir,
+        plan = plan_preset(Preset(f"explore {point.key()}", "", name, config, build=build_settings), app=app_dir,
                            workdir=Path(workdir))
         return {str(path.relative_to(app_dir)): text for path, text in plan.files.items()}
 
@@ -101,6 +106,17 @@ def resolve(args: argparse.Namespace) -> tuple[ClosedLoop, BenchSpec]:
                       image_name=f"{app_dir.name}_kvm-x86_64", order=args.order,
                       verify=not args.no_verify, accel=args.accel)
     return loop, spec
+
+
+def _build_settings(app_dir: Path):
+    """The app's flexui-build.yaml: every configuration is built with the make variables the app's own build has."""
+    from flexui.model.build.settings import load_build_settings
+    from flexui.model.files.problems import InputError
+
+    try:
+        return load_build_settings(app_dir)
+    except InputError as e:
+        raise Invalid(str(e.problems[0])) from None
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -127,9 +143,8 @@ def execute(args: argparse.Namespace) -> int:
         for point, row in status.rows.items():
             if row.phase in ("done", "failed", "reused") and point not in shown:
                 shown.add(point)
-                value = f"{row.value:,.6g} ±{row.stdev:.3g}" if row.value is not None else row.error
-                print(f"  [{status.settled}/{status.total}] {row.phase:<6} {row.verdict:<6} {value}  "
-                      f"{point.label()}", flush=True)
+                value = f"{row.value:,.6g} ±{row.stdev:.3g} {row.verdict}" if row.value is not None else row.error
+                print(f"  [{status.settled}/{status.total}] {row.phase:<6} {value}  {point.label()}", flush=True)
 
     engine = DaskEngine(workers=args.workers, scheduler=args.scheduler)
     cancel = threading.Event()
@@ -150,6 +165,7 @@ def execute(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace, loop: ClosedLoop, result: LoopResult, unit: str) -> int:
     from flexui.model.isolation.design import DesignPoint
+    from flexui.model.safety.budget_answer import none_meets
 
     answer = sorted(result.answer, key=DesignPoint.key)
     if args.json:
@@ -169,6 +185,11 @@ def _report(args: argparse.Namespace, loop: ClosedLoop, result: LoopResult, unit
         for p in answer:
             value = result.plan.values.get(p)
             print(f"  {value:>14,.6g} {unit:<6} {p.label()}" if value is not None else f"  {'':>14} {p.label()}")
-        if not answer and not result.cancelled:
-            print("  none meets the budget; try a lower one")
-    return EXIT_CANCELLED if result.cancelled else 0
+        if not answer and not result.cancelled and not result.measured + result.reused:
+            first = next((r.error for r in result.rows.values() if r.error), "")
+            print(f"  nothing could be measured: every configuration failed; the first failure: {first}")
+        elif not answer and not result.cancelled:
+            print(f"  {none_meets(loop.spec.metrics[loop.metric].higher_is_better)}")
+    if result.cancelled:
+        return EXIT_CANCELLED
+    return EXIT_NOTHING_MEASURED if result.failed and not result.measured + result.reused else 0

@@ -26,7 +26,7 @@ from flexui.model.presets.preset import (
     isolation_section,
     save_preset,
 )
-from flexui.model.safety.budget_answer import hardenable_with_data
+from flexui.model.safety.budget_answer import hardenable_with_data, none_meets
 from flexui.model.safety.dot import marks, to_dot, write_dot
 from flexui.model.safety.exploration import (
     feasible_from_model,
@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="flexui explore",
         description="List the safest configurations of an app that meet a performance budget.",
         epilog="Exit codes: 0 done, 2 invalid input, 3 --execute interrupted (rerun to resume), "
-               "1 internal failure.")
+               "4 --execute measured nothing (every configuration failed to build or boot), 1 internal failure.")
     p.add_argument("--app", required=True,
                    help="an app with benchmark data (redis, nginx, iperf, sqlite) or an app directory")
     p.add_argument("--metric", required=True, help="e.g. GET or SET (redis), REQ (nginx)")
@@ -189,7 +189,7 @@ def explore(args: argparse.Namespace) -> int:
         if args.explain:
             print("\n".join("      " + line for line in breakdown(model, point).lines()))
     if not rows:
-        print("  none meets the budget; try a lower one")
+        print(f"  {none_meets(model.higher_is_better)}")
     if steps is not None:
         print(f"measurement plan ({len(steps)} builds):")
         for i, step in enumerate(steps, 1):

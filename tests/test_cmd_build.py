@@ -115,7 +115,7 @@ def test_stand_in_offline_build_names_the_missing_archive_and_uses_the_remembere
     assert main(build) == 3
     err = capfd.readouterr().err
     assert ("liblwip needs lwip-2.1.2.zip (http://example.invalid/lwip-2.1.2.zip), which could not be downloaded; "
-            "put it in a sources directory (--sources DIR)") in err
+            "put it in a directory and build once with `flexui --build --sources DIR`") in err
     assert "Error 4" not in err  # the cause in one line, not make's consequences
     sources = tmp_path / "archives"
     sources.mkdir()

@@ -87,8 +87,9 @@ def place_archives(archives: list[Archive], build_dir: Path, sources: Path | Non
 def explain_missing(missing: list[Archive], log: list[str]) -> list[str]:
     """One line per missing archive the failed build tried to download."""
     text = "\n".join(log)
-    return [f"{a.library} needs {a.name} ({a.url}), which could not be downloaded; put it in a sources "
-            f"directory (--sources DIR)" for a in missing if a.name in text or a.url in text]
+    return [f"{a.library} needs {a.name} ({a.url}), which could not be downloaded; put it in a directory and "
+            f"build once with `flexui --build --sources DIR` (remembered for the work directory and its "
+            f"explore jobs)" for a in missing if a.name in text or a.url in text]
 
 
 def remembered_sources(workdir: Path | None) -> Path | None:

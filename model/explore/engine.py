@@ -77,6 +77,7 @@ class DaskEngine:
         _start_resource_tracker()
         self.cluster = cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
                                     resources={"build": 1}, dashboard_address=None,
+                                    scheduler_kwargs={"dashboard_address": ":0"},  # its /health server: any free
                                     silence_logs=40)
         options = {**cluster.new_spec["options"], "resources": {"bench": 1}}
         cluster.worker_spec["bench"] = {"cls": Nanny, "options": options}

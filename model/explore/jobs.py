@@ -20,11 +20,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flexui.model.build.runner import plan_build, run_build
+from flexui.model.build.kraft_cache import kraft_env
+from flexui.model.build.runner import plan_build
+from flexui.model.build.sources import remembered_sources
 from flexui.model.explore.bench_spec import BenchSpec
 from flexui.model.run.qemu_command import RunSpec
 from flexui.model.run.qemu_runner import run as run_qemu
 from flexui.model.workdir.job_trees import TreeSource, make_tree, remove_tree
+from flexui.model.workdir.rewriting import build_in_workdir
 
 CANCEL_POLL = 0.2
 
@@ -131,6 +134,13 @@ def cpu_name() -> str:
 
 # -- the two tasks --------------------------------------------------------------------
 def build_job(job: BuildJob) -> BuildOutcome:
+    """The same build as `flexui --build` in the user's work directory, but in the job's own tree.
+
+    The tree is a work directory of its own (UK_WORKDIR), so kraft's package
+    cache and the source archives are the user's work directory's: what it
+    was set up with (`workdir kraft-cache`, `--build --sources DIR`) is what
+    every job builds with.
+    """
     report(job.run_id, job.key, "building")
     start = time.monotonic()
     cancel, done = _cancel_watch(job.run_id)
@@ -138,9 +148,10 @@ def build_job(job: BuildJob) -> BuildOutcome:
     outcome = BuildOutcome(job.key, ok=False, host=platform.node())
     try:
         app_dir = make_tree(job.source, tree, job.files)
-        plan = plan_build(app_dir, commands=job.commands,
-                          image_names=[job.image_name] if job.image_name else None)
-        result = run_build(plan, cancel=cancel, force=True)
+        plan = plan_build(app_dir, commands=job.commands, image_names=[job.image_name] if job.image_name else None,
+                          workdir=tree, extra_env=kraft_env(job.source.workdir))
+        result = build_in_workdir(plan, cancel=cancel, force=True,
+                                  sources_dir=remembered_sources(job.source.workdir))
         outcome.cancelled = result.cancelled
         outcome.errors = list(result.first_errors)
         if result.ok:

@@ -49,3 +49,8 @@ def safest_within(app: str, metric: str, budget: float, db: BenchDB, estimator: 
     sign = -1 if model.higher_is_better else 1
     return sorted(answers, key=lambda a: (a.estimate.kind != "measured", sign * a.estimate.value,
                                           a.point.key()))
+
+
+def none_meets(higher_is_better: bool) -> str:
+    """A budget is a floor for throughput and a ceiling for times and cycles: the hint points the way that helps."""
+    return f"none meets the budget; try a {'lower' if higher_is_better else 'higher'} one"
