@@ -200,7 +200,7 @@ class SafetyScreen(SessionScreen):
             f"{summary.metric} {'>=' if e.higher_is_better else '<='} {with_unit(budget, e.unit)}"
         hidden = sum(hood.hidden.values())
         title.update(f"Safety order ({self.order}), safer above: {len(hood.nodes)} drawn"
-                     + (f", {hidden} more not drawn" if hidden else "")
+                     + (f", {hidden} hidden" if hidden else "")
                      + (" (+ draws more)" if hidden and zoom != ZOOMS[-1] else "")
                      + f"\n{legend(hood, budget_text, zoom)}")
         self.query_one(HasseView).show(hood, zoom)

@@ -12,12 +12,14 @@ from flexui.model.perf.benchdata import BenchDB
 from flexui.model.perf.estimator import Estimator
 from flexui.model.safety.dot import marks, to_dot, write_dot
 from flexui.model.safety.hasse import (
+    KIND_SHORT,
     ZOOMS,
     Zoom,
     around,
     crossings,
     layout,
     legend,
+    name,
     order_layers,
 )
 from flexui.model.safety.order import lt
@@ -140,17 +142,80 @@ def test_boxes_routes_and_labels_never_overlap(bench, app):
                     x, y, text = route.label
                     assert "".join(d.chars[y][x:x + len(text)]) == text
                     assert set(d.roles[y][x:x + len(text)]) == {"label"}
-                    assert route.edge.step.startswith(text.removesuffix("…"))
+                    assert text == name(route.edge.upper, route.edge.lower)
 
 
-def test_edges_at_the_current_configuration_are_labelled_at_80_columns(bench):
+def box_text(d, point) -> list[str]:
+    box = d.boxes[point]
+    return ["".join(d.chars[box.y + i][box.x + 1:box.x + box.width - 1]).strip() for i in range(1, box.height - 1)]
+
+
+def test_at_80x24_every_box_shows_its_whole_name_value_and_kind_and_the_nearest_layers_fit(bench):
+    db, _ = bench
+    room = (78, 15)  # the view at 80x24: the pane's padding, the title, legend and detail lines
+    points = [(app, p) for app in APPS for p in db.points(app, HEADLINE[app])]
+    too_tall = []
+    for app, centre in points:
+        hood = hood_for(bench, app, centre, zoom=ZOOMS[0])
+        d = layout(hood, ZOOMS[0], room=room)
+        assert d.width <= room[0]
+        if d.height > room[1]:
+            too_tall.append(d.height)
+        names = [name(n.point, hood.centre) for n in hood.nodes]
+        assert len(set(names)) == len(names)  # nodes drawn are told apart by their names
+        for n in hood.nodes:
+            lines = box_text(d, n.point)
+            assert "".join(lines[:-1]).replace(" ", "") == name(n.point, hood.centre).replace(" ", "")
+            assert lines[-1] == f"{with_unit(n.estimate.value, n.estimate.unit)} {KIND_SHORT[n.kind]}"
+        for route in d.routes:  # a step is written whole or not at all: the far box's name says it
+            assert route.label is None or route.label[2] == name(route.edge.upper, route.edge.lower)
+        assert "…" not in "".join(d.text())
+    assert len(too_tall) <= len(points) // 20 and all(h == room[1] + 1 for h in too_tall)  # then it scrolls
+
+
+def test_names_say_how_a_configuration_differs_from_the_current_one(bench):
+    hood = hood_for(bench, "redis", TWO, zoom=Zoom(1, 1, 100, False))
+    names = {name(n.point, TWO) for n in hood.nodes}
+    assert {"(current)", "+H lwip", "+H redis", "+H uksched,ukschedcoop", "+I uksched,ukschedcoop",
+            "M mpk-shared", "-I lwip"} <= names
+    three = DesignPoint.from_key("lwip|newlib,pthread-embedded,redis,tlsf|uksched,ukschedcoop;lwip;mpk-dss")
+    assert name(three, TWO) == "+H lwip +I uksched,ukschedcoop"
+    assert name(TWO, three) == "-H lwip -I uksched,ukschedcoop"
+    four = DesignPoint.from_key("lwip|newlib,pthread-embedded,tlsf|redis|uksched,ukschedcoop;;ept")
+    joined = DesignPoint.from_key("lwip,redis|newlib,pthread-embedded,tlsf|uksched,ukschedcoop;;ept")
+    assert name(joined, four) == "-I lwip+redis" and name(four, joined) == "+I lwip"
+    assert name(DesignPoint(four.layout, frozenset(), "mpk-dss"), four) == "M mpk-dss"
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_names_drawn_together_are_never_the_same(bench, app):
+    db, _ = bench
+    for centre in centres(db, app):
+        for zoom in ZOOMS:
+            hood = hood_for(bench, app, centre, zoom=zoom)
+            names = [name(n.point, hood.centre) for n in hood.nodes]
+            assert len(set(names)) == len(names)
+
+
+def test_a_drawing_wider_than_the_view_wraps_names_to_fit_or_to_come_closest(bench):
+    hood = hood_for(bench, "redis", TWO, zoom=ZOOMS[2])
+    free = layout(hood, ZOOMS[2])
+    narrow = layout(hood, ZOOMS[2], room=(free.width - 20, 100))
+    assert narrow.width <= free.width - 20 < free.width
+    assert max(b.height for b in narrow.boxes.values()) > max(b.height for b in free.boxes.values())
+    closest = layout(hood, ZOOMS[2], room=(40, 100))  # five boxes a layer never fit in 40 columns
+    assert 40 < closest.width <= narrow.width
+    for n in hood.nodes:
+        lines = box_text(closest, n.point)
+        assert "".join(lines[:-2]).replace(" ", "") == name(n.point, hood.centre).replace(" ", "")
+
+
+def test_gaps_between_layers_lose_their_blank_rows_only_when_the_view_is_too_short(bench):
     hood = hood_for(bench, "redis", TWO, zoom=ZOOMS[0])
-    d = layout(hood, ZOOMS[0])
-    assert d.width <= 78
-    at_centre = [r for r in d.routes if hood.centre in (r.edge.lower, r.edge.upper)]
-    assert at_centre and all(r.label for r in at_centre)
-    text = "\n".join(d.text())
-    assert "isolate" in text and "harden" in text and "(current)" in text
+    roomy = layout(hood, ZOOMS[0], room=(78, 40))
+    tight = layout(hood, ZOOMS[0], room=(78, 15))
+    assert roomy.chars == layout(hood, ZOOMS[0]).chars and roomy.height > 15 >= tight.height
+    assert tight.boxes[TWO].y < roomy.boxes[TWO].y
 
 
 @pytest.mark.parametrize("app", APPS)
@@ -221,7 +286,7 @@ def test_the_current_and_the_selected_configuration_show_without_colour(bench):
     d = layout(hood, ZOOMS[2], selected=other)
     here, chosen = d.boxes[TWO], d.boxes[other]
     assert d.chars[here.y][here.x] == "╔" and d.chars[chosen.y][chosen.x] == "┌"
-    assert "(current)" in "".join(d.chars[here.y + here.height - 2])
+    assert "(current)" in "".join(d.chars[here.y + 1])
     middle = d.chars[chosen.y + chosen.height // 2]
     assert middle[chosen.x - 1] == "▶" and middle[chosen.x + chosen.width] == "◀"
     assert "▶" not in "".join(d.chars[here.y + here.height // 2])

@@ -2,10 +2,11 @@
 
 Which configurations (a few layers of the covering relation up and down from
 the current one, the most informative of each layer kept), their order
-within a layer (barycentre sweeps, fewer crossings), box coordinates, edge
-routes (orthogonal, on tracks in the gap between two layers),
-labels (the step each edge takes, in the Safety screen's words) and the
-navigation between nodes are all decided here; a terminal widget only paints
+within a layer (fewest crossings found), box coordinates, edge routes
+(orthogonal, on tracks in the gap between two layers), what boxes and edges
+say (short names by the difference from the current configuration, never cut,
+wrapped to fit the terminal) and the navigation between nodes are all
+decided here; a terminal widget only paints
 the cells and their roles. Safer configurations are drawn above less safe ones.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import re
 from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 
@@ -27,7 +29,6 @@ KIND_SHORT = {"measured": "meas", "estimated": "est", "failed": "FAILED"}  # "fa
 KIND_RANK = {"measured": 0, "failed": 1, "estimated": 2}
 MEETS, OVER = "✓", "✗"
 CURRENT = "(current)"
-MIN_LABEL = 8
 
 
 @dataclass(frozen=True)
@@ -354,26 +355,101 @@ def _mid(box: Box) -> float:
     return box.x + box.width / 2
 
 
-def box_lines(node: Node, zoom: Zoom) -> tuple[str, ...]:
-    """What a box says: the value with its unit, measured/estimated/failed, the budget verdict."""
+def name(point: DesignPoint, base: DesignPoint) -> str:
+    """`point` named by how it differs from `base`: +H/-H lwip hardened or not, +I/-I lwip isolated or not, M ept.
+
+    Short enough for a box at 80 columns, and two configurations drawn side
+    by side never get the same name. An edge is named the same way, from
+    its lower end: what going up it does.
+    """
+    return " ".join(_name_parts(point, base))
+
+
+def _name_parts(point: DesignPoint, base: DesignPoint) -> list[str]:
+    if point == base:
+        return [CURRENT]
+    parts = []
+    for sign, libraries in (("+", point.hardened - base.hardened), ("-", base.hardened - point.hardened)):
+        if libraries:
+            parts.append(f"{sign}H {','.join(sorted(libraries))}")
+    for sign, pieces in (("+", _split(point.layout, base.layout)), ("-", _merged(point.layout, base.layout))):
+        if pieces:
+            parts.append(f"{sign}I {'|'.join(pieces)}")
+    if point.mechanism != base.mechanism:
+        parts.append(f"M {point.mechanism}")
+    return parts
+
+
+def _largest(groups):
+    return max(groups, key=lambda g: (len(g), sorted(g)))
+
+
+def _split(layout, base) -> list[str]:
+    """Compartments cut out of one of `base`'s: every piece but the largest, as the steps name them."""
+    out = []
+    for group in sorted(base, key=sorted):
+        pieces = [g for g in layout if g < group]
+        if pieces:
+            out += sorted(",".join(sorted(g)) for g in pieces if g != _largest(pieces))
+    return out
+
+
+def _merged(layout, base) -> list[str]:
+    """`base`'s compartments joined: those put back into its largest one, or those joined to each other (a+b)."""
+    main, out = _largest(base), []
+    for group in sorted(layout, key=sorted):
+        pieces = sorted(",".join(sorted(g)) for g in base if g < group and g != main)
+        if pieces:
+            out.append(",".join(pieces) if main < group else "+".join(pieces))
+    return out
+
+
+def box_lines(node: Node, zoom: Zoom, base: DesignPoint, limit: int | None = None) -> tuple[str, ...]:
+    """What a box says: its name (wrapped to `limit` columns), the value with its unit, its kind and budget verdict."""
     verdict = "" if node.meets is None else f" {MEETS if node.meets else OVER}"
     value = with_unit(node.estimate.value, node.estimate.unit) if node.estimate else "no data"
-    here = (CURRENT,) if node.current else ()
-    if zoom.spelled:
-        return value, f"{node.kind}{verdict}", *here
-    return f"{value} {KIND_SHORT.get(node.kind, node.kind)}{verdict}", *here
+    rest = (value, f"{node.kind}{verdict}") if zoom.spelled else \
+        (f"{value} {KIND_SHORT.get(node.kind, node.kind)}{verdict}",)
+    widest = max(len(t) for t in rest)  # a name wrapped narrower than the rest would not narrow the box
+    return *_wrap(_name_parts(node.point, base), None if limit is None else max(limit, widest)), *rest
+
+
+def _wrap(parts: list[str], limit: int | None) -> tuple[str, ...]:
+    """Lines of at most `limit` columns: a name's parts together while they fit, a longer part broken
+    after a comma or bar; a library's name is never broken."""
+    if limit is None or len(" ".join(parts)) <= limit:
+        return (" ".join(parts),)
+    lines: list[str] = []
+    for part in parts:
+        if lines and len(f"{lines[-1]} {part}") <= limit:
+            lines[-1] += f" {part}"
+            continue
+        pieces = [""]
+        for word in re.findall(r"[^,|]+[,|]?", part):
+            if pieces[-1] and len(pieces[-1] + word.rstrip(",|")) > limit:
+                pieces.append("")
+            pieces[-1] += word
+        lines += pieces
+    return tuple(lines)
 
 
 def legend(hood: Neighbourhood, budget_text: str | None, zoom: Zoom) -> str:
-    """One line naming the marks the boxes use (so nothing depends on colour)."""
+    """What the names and marks in the boxes mean (so nothing depends on colour)."""
     drawn = {n.kind for n in hood.nodes}
+    names = "vs current: +H hardened, +I isolated (-: not), M mechanism"
     kinds = [] if zoom.spelled else [f"{KIND_SHORT[k]} {k}" for k in KIND_SHORT if k in drawn]
     budget = [f"{MEETS} meets {budget_text}", f"{OVER} over"] if budget_text else ["no budget (b sets one)"]
-    return " · ".join([*kinds, *budget, "▶ ◀ selected"])
+    return " · ".join([names, *kinds, *budget, "▶ ◀ selected"])
 
 
-def layout(hood: Neighbourhood, zoom: Zoom, selected: DesignPoint | None = None) -> Drawing:
-    """Boxes, routes and labels on a grid; `selected` (default: the centre) is marked."""
+def layout(hood: Neighbourhood, zoom: Zoom, selected: DesignPoint | None = None,
+           room: tuple[int, int] | None = None) -> Drawing:
+    """Boxes, routes and labels on a grid; `selected` (default: the centre) is marked.
+
+    With `room` (the view's columns and rows), names wrap until the drawing
+    is no wider than the view (or as narrow as wrapping makes it), and the gaps between layers drop their blank
+    rows when it would be taller: at 80x24 the nearest layers fit whole.
+    """
     selected = selected if selected in {n.point for n in hood.nodes} else hood.centre
     order = order_layers(hood)
     keys = sorted(order, reverse=True)  # safest layer first: drawn on top
@@ -383,13 +459,26 @@ def layout(hood: Neighbourhood, zoom: Zoom, selected: DesignPoint | None = None)
     for e in hood.edges:
         ups[e.lower].append(e)
         downs[e.upper].append(e)
-    lines = {p: box_lines(n, zoom) for p, n in nodes.items()}
     pad = 4 if zoom.spelled else 2
-    widths = {p: max(max(len(t) for t in lines[p]) + pad, 2 * max(len(ups[p]), len(downs[p])) + 3)
-              for p in nodes}
+    limits: dict[int, int | None] = dict.fromkeys(keys)  # per layer: the widest a line of a name may be
+    settled: set[int] = set()
+    budget = room[0] if room else None
+    while True:
+        lines = {p: box_lines(n, zoom, hood.centre, limits[n.layer]) for p, n in nodes.items()}
+        widths = {p: max(max(len(t) for t in lines[p]) + pad, 2 * max(len(ups[p]), len(downs[p])) + 3)
+                  for p in nodes}
+        xs = _place(order, keys, widths, hood.edges, zoom.gap)
+        canvas_width = max(xs[p] + widths[p] for p in nodes) + 2
+        extent = {k: xs[order[k][-1]] + widths[order[k][-1]] - xs[order[k][0]] for k in keys if k not in settled}
+        if budget is None or canvas_width <= budget or not extent:  # it fits, or is as narrow as it gets
+            break
+        k = max(extent, key=lambda k: (extent[k], -abs(k)))
+        narrower = max(len(t) for p in order[k] for t in _wrap(_name_parts(p, hood.centre), limits[k])) - 1
+        if all(box_lines(nodes[p], zoom, hood.centre, narrower) == lines[p] for p in order[k]):
+            settled.add(k)
+        else:
+            limits[k] = narrower
     height = {p: len(lines[p]) + 2 for p in nodes}
-    xs = _place(order, keys, widths, hood.edges, zoom.gap)
-    canvas_width = max(xs[p] + widths[p] for p in nodes) + 2
     # Ports: a box's bottom ports on even columns, top ports on odd ones, so no two verticals share a column.
     port: dict[tuple[Edge, str], int] = {}
     for p in nodes:
@@ -399,26 +488,9 @@ def layout(hood: Neighbourhood, zoom: Zoom, selected: DesignPoint | None = None)
             columns = [c for c in range(xs[p] + 1, xs[p] + widths[p] - 1) if c % 2 == parity]
             for i, e in enumerate(edges):
                 port[(e, side)] = columns[(2 * i + 1) * len(columns) // (2 * len(edges))]
-    # Rows: each layer's boxes, then the gap to the next layer down, one track per sideways edge.
-    ys: dict[DesignPoint, int] = {}
-    tracks: dict[Edge, int] = {}
-    gap_rows: dict[int, tuple[int, int]] = {}
-    y = 0
-    for i, k in enumerate(keys):
-        tallest = max(height[p] for p in order[k])
-        for p in order[k]:
-            ys[p] = y
-        y += tallest
-        if i + 1 == len(keys):
-            break
-        gap_edges = [e for e in hood.edges if nodes[e.upper].layer == k]
-        assigned = _assign_tracks(gap_edges, port)
-        top = y
-        for e, t in assigned.items():
-            tracks[e] = top + 1 + t
-        y += max(assigned.values(), default=-1) + 3
-        gap_rows[k] = (top, y - 1)
-    total_height = y
+    ys, tracks, total_height = _rows(hood, order, keys, height, port, blank=1)
+    if room is not None and total_height > room[1]:
+        ys, tracks, total_height = _rows(hood, order, keys, height, port, blank=0)
     chars = [[" "] * canvas_width for _ in range(total_height)]
     roles = [[""] * canvas_width for _ in range(total_height)]
     links = [[0] * canvas_width for _ in range(total_height)]  # up 1, down 2, left 4, right 8
@@ -451,7 +523,8 @@ def layout(hood: Neighbourhood, zoom: Zoom, selected: DesignPoint | None = None)
                    {port[(e, "bottom")] for e in downs[p]}, p == selected)
     near = sorted(hood.edges, key=lambda e: (not (nodes[e.lower].current or nodes[e.upper].current),
                                              abs(nodes[e.lower].layer), e.step))
-    labels = {e: _place_label(chars, roles, e, routes_cells[e], tracks.get(e), ys[e.upper] + height[e.upper])
+    labels = {e: _place_label(chars, roles, name(e.upper, e.lower), routes_cells[e], tracks.get(e),
+                               ys[e.upper] + height[e.upper])
               for e in near}
     routes = [Route(e, tuple(routes_cells[e]), labels[e]) for e in hood.edges]
     return Drawing(hood, boxes, routes, chars, roles, selected, order)
@@ -492,6 +565,32 @@ def _place(order: dict[int, list[DesignPoint]], keys: list[int], widths: dict[De
             mid[p] = xs[p] + widths[p] / 2
     left = min(xs.values())
     return {p: x - left + 1 for p, x in xs.items()}
+
+
+def _rows(hood: Neighbourhood, order: dict[int, list[DesignPoint]], keys: list[int],
+          height: dict[DesignPoint, int], port: dict[tuple[Edge, str], int],
+          blank: int) -> tuple[dict[DesignPoint, int], dict[Edge, int], int]:
+    """Each layer's top row, each sideways edge's track row, the total height.
+
+    Below each layer: `blank` rows, one track per sideways edge (edges whose
+    spans do not touch share one), `blank` rows (room for labels beside the
+    verticals), and at least one row.
+    """
+    layer = {n.point: n.layer for n in hood.nodes}
+    ys: dict[DesignPoint, int] = {}
+    tracks: dict[Edge, int] = {}
+    y = 0
+    for i, k in enumerate(keys):
+        for p in order[k]:
+            ys[p] = y
+        y += max(height[p] for p in order[k])
+        if i + 1 == len(keys):
+            break
+        assigned = _assign_tracks([e for e in hood.edges if layer[e.upper] == k], port)
+        for e, t in assigned.items():
+            tracks[e] = y + blank + t
+        y += max(max(assigned.values(), default=-1) + 1 + 2 * blank, 1)
+    return ys, tracks, y
 
 
 def _assign_tracks(edges: list[Edge], port: dict[tuple[Edge, str], int]) -> dict[Edge, int]:
@@ -544,9 +643,11 @@ def _mark(chars, roles, box: Box, selected: bool) -> None:
             roles[middle][x] = "selected" if selected else ""
 
 
-def _place_label(chars, roles, edge: Edge, cells, track: int | None, first_gap_row: int):
-    """Write the edge's step where it is free: on its own sideways line, else beside its vertical."""
-    text = edge.step
+def _place_label(chars, roles, text: str, cells, track: int | None, first_gap_row: int):
+    """Write an edge's step where it is free: on its own sideways line, else beside its vertical.
+
+    Whole or not at all: the boxes' names already say every step from the current configuration.
+    """
     if track is not None:
         run = [c for c, r in cells if r == track and chars[r][c] == "─"]
         runs = _runs(sorted(run))
@@ -556,7 +657,6 @@ def _place_label(chars, roles, edge: Edge, cells, track: int | None, first_gap_r
             return _write(chars, roles, start, track, text)
     vertical = [(c, r) for c, r in cells if chars[r][c] == "│"]
     rows = sorted({r for _, r in vertical}, key=lambda r: (r != first_gap_row, r))
-    best_fit = None
     for r in rows:
         column = next(c for c, rr in vertical if rr == r)
         for direction in (1, -1):
@@ -570,11 +670,6 @@ def _place_label(chars, roles, edge: Edge, cells, track: int | None, first_gap_r
             room = free - 1  # one blank cell kept after the text
             if room >= len(text):
                 return _write(chars, roles, start if direction > 0 else start - len(text) + 1, r, text)
-            if room >= MIN_LABEL and (best_fit is None or room > best_fit[0]):
-                best_fit = (room, start if direction > 0 else start - room + 1, r)
-    if best_fit is not None:
-        room, x, r = best_fit
-        return _write(chars, roles, x, r, text[:room - 1] + "…")
     return None
 
 

@@ -6,6 +6,8 @@ import asyncio
 
 import pytest
 from session_app import make_app
+from textual import events
+from textual.geometry import Region
 
 from flexui.app import painted_text
 from flexui.model.explore.journal import Entry, Journal, journal_path
@@ -64,7 +66,7 @@ async def test_d_draws_the_order_arrows_move_and_enter_loads_the_selected(tmp_pa
         assert screen.summary.point == chosen and app.session.dirty
         assert drawing(app).hood.centre == chosen and drawing(app).selected == chosen
         here = drawing(app).boxes[chosen]
-        assert "(current)" in "".join(drawing(app).chars[here.y + here.height - 2])
+        assert "(current)" in "".join(drawing(app).chars[here.y + 1])
         assert "(current)" in str(screen.query_one("#hasse-detail").render())
         await pilot.press("ctrl+z")
         await pilot.pause()
@@ -135,7 +137,7 @@ async def test_without_colour_the_current_node_and_the_budget_verdicts_read_as_t
         assert "▶║" in text and "(current)" in text and "╔" in text
         verdicts = [n.meets for n in drawing(app).hood.nodes]
         assert True in verdicts and False in verdicts
-        box_text = "".join(drawing(app).chars[here.y + 1])
+        box_text = "".join(drawing(app).chars[here.y + here.height - 2])
         assert ("✓" if drawing(app).hood.layers[0][0].meets else "✗") in box_text
 
 
@@ -197,3 +199,98 @@ async def test_a_double_click_loads_a_box(tmp_path):
         await pilot.click(HasseCanvas, offset=(box.x + 1, box.y + 1), times=2)
         await pilot.pause()
         assert app.screen.summary.point == above and drawing(app).hood.centre == above
+
+
+def in_view(view: HasseView, box) -> bool:
+    """The whole box is inside the part of the drawing the view shows."""
+    window = view.scrollable_content_region.at_offset(view.scroll_offset)
+    return Region(box.x, box.y, box.width, box.height) in window
+
+
+def assert_follows(view: HasseView, d) -> bool:
+    """The selected box shows, and the boxes it links to as well whenever they all fit in the view (True)."""
+    up, down = d.steps_of(d.selected)
+    near = [d.boxes[e.upper] for e in up] + [d.boxes[e.lower] for e in down]
+    assert near and in_view(view, d.boxes[d.selected])
+    span = Region.from_union([Region(b.x - 1, b.y, b.width + 2, b.height) for b in [d.boxes[d.selected], *near]])
+    fits = span.width <= view.scrollable_content_region.width and span.height <= view.scrollable_content_region.height
+    assert all(in_view(view, box) for box in near) or not fits
+    return fits
+
+
+async def test_at_80x24_the_current_configuration_and_its_neighbours_show_whole_without_scrolling(tmp_path):
+    app = make_app(tmp_path, mode="safety")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await show_diagram(pilot, "800k")
+        view = app.screen.query_one(HasseView)
+        d = drawing(app)
+        assert view.max_scroll_y == 0 and view.max_scroll_x == 0 and d.width <= view.size.width
+        text = painted(app)
+        for n in d.hood.nodes:
+            assert in_view(view, d.boxes[n.point])
+            assert all(line in text for line in d.boxes[n.point].lines)  # names, values, kinds: none cut
+        assert "…" not in text
+
+
+async def test_the_view_follows_the_selection_and_the_wheel_scrolls_it(tmp_path):
+    app = make_app(tmp_path, mode="safety")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await show_diagram(pilot)
+        await pilot.press("plus")  # two layers up: more than 80x24 shows at once
+        await pilot.pause()
+        view = app.screen.query_one(HasseView)
+        assert view.max_scroll_y > 0 and view.max_scroll_x > 0
+        d = drawing(app)
+        here = d.boxes[d.hood.centre]
+        assert in_view(view, here)
+        fitted = []
+        for key in ("up", "up", "right", "right", "right", "down", "down", "left", "down"):
+            await pilot.press(key)
+            await pilot.pause()
+            fitted.append(assert_follows(view, drawing(app)))
+        assert any(fitted)
+        await pilot.press("down", "down", "down", "down")
+        await pilot.pause()
+        d = drawing(app)
+        assert d.selected in d.order[-1] and view.scroll_y > 0
+        assert in_view(view, d.boxes[d.selected]) and in_view(view, d.boxes[d.hood.centre])  # and the one above
+        await pilot.press("up", "up", "up")
+        await pilot.pause()
+        top = drawing(app).selected
+        assert top in drawing(app).order[2] and view.scroll_y == 0
+        assert_follows(view, drawing(app))
+        canvas = view.query_one(HasseCanvas)
+        for _ in range(3):
+            canvas.post_message(events.MouseScrollDown(canvas, 5, 5, 0, 1, 0, False, False, False))
+            await pilot.pause()
+        assert view.scroll_y > 0
+        for _ in range(3):
+            canvas.post_message(events.MouseScrollUp(canvas, 5, 5, 0, -1, 0, False, False, False))
+            await pilot.pause()
+        assert view.scroll_y == 0 and drawing(app).selected == top  # the wheel scrolls, it does not select
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert view.scroll_y > 0
+        await pilot.press("down")
+        await pilot.pause()
+        assert in_view(view, drawing(app).boxes[drawing(app).selected])
+
+
+async def test_a_larger_terminal_lays_the_drawing_out_again_to_fit(tmp_path):
+    app = make_app(tmp_path, mode="safety")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await show_diagram(pilot)
+        await pilot.press("plus")
+        await pilot.pause()
+        view = app.screen.query_one(HasseView)
+        chosen = drawing(app).order[1][-1]
+        view.select(chosen)  # the selection survives the new layout
+        before = drawing(app)
+        assert before.width > view.size.width and before.height > view.size.height
+        await pilot.resize_terminal(160, 48)
+        await pilot.pause()
+        await pilot.pause()
+        d = drawing(app)
+        assert d.width <= view.size.width and d.height <= view.size.height and d.selected == chosen
+        assert d.height > before.height  # room again for blank rows between the layers
+        assert all(in_view(view, box) for box in d.boxes.values())
