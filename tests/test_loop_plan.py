@@ -64,3 +64,27 @@ def test_without_verification_the_deliberate_exception_is_missed():
     plan = LoopPlan(POINTS, 1500, higher_is_better=False, verify=False)
     drive(plan, 1, 0)
     assert set(plan.answer()) != set(exhaustive(POINTS, VALUES, 1500, higher_is_better=False))
+
+
+
+def test_the_first_check_starts_while_the_last_exploring_job_runs_and_costs_no_extra_job():
+    for budget in (1300, 1500, 1700):
+        serial, picks, exploring = LoopPlan(POINTS, budget, higher_is_better=False), [], []
+        while not serial.done:
+            point = serial.next(1)[0]
+            picks.append(point)
+            exploring.append(serial.verdict(point) == "open")
+            serial.record(point, VALUES[point])
+        last = max(i for i, e in enumerate(exploring) if e)
+        assert last < len(picks) - 1, budget  # checks follow the exploration
+        plan = LoopPlan(POINTS, budget, higher_is_better=False)
+        for point in picks[:last + 1]:
+            assert plan.next(1) == [point]
+            if point != picks[last]:
+                plan.record(point, VALUES[point])
+        assert plan.next(1) == [picks[last + 1]], budget  # a second build slot is not left idle
+        for point in picks[last:last + 2]:
+            plan.record(point, VALUES[point])
+        jobs = last + 2 + drive(plan, 1, 0)
+        assert set(plan.answer()) == set(exhaustive(POINTS, VALUES, budget, higher_is_better=False))
+        assert jobs == len(picks), budget

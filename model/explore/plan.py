@@ -8,6 +8,8 @@ budget: everything less safe is in); a failed build marks only its own
 configuration failed. When everything is settled the answer and its
 one-step-safer neighbours are measured until they agree with inference
 ("checked" mode), so a break of "safer is slower" near the budget is caught.
+A check that is due whatever the running jobs find starts while they run,
+instead of leaving a build slot idle until they report.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from flexui.model.isolation.design import DesignPoint
 from flexui.model.perf.benchdata import Measurement
 from flexui.model.perf.estimator import FittedModel, fit
 from flexui.model.safety.order import leq
+
+SPECULATE = 3  # running jobs whose outcomes are enumerated (2**3 cases) to find checks due in every case
 
 
 @dataclass
@@ -39,6 +43,7 @@ class LoopPlan:
         self._below = [{j for j in range(n) if leq(self.points[j], self.points[i], self.order)} for i in range(n)]
         self._state: list[bool | None] = [None] * n
         self._verifying = False
+        self._checks: set[int] = set()  # started as checks before the exploration had ended
         for p, v in list(self.values.items()):
             self._settle(p, v)
         for p in list(self.failed):
@@ -62,13 +67,16 @@ class LoopPlan:
     def _settle(self, point: DesignPoint, value: float) -> None:
         i = self._index[point]
         ok = self.meets(value)
-        if self._verifying:
+        if self._verifying or i in self._checks:
             self._state[i] = ok
             return
+        self._propagate(self._state, i, ok)
+
+    def _propagate(self, state: list[bool | None], i: int, ok: bool) -> None:
         for j in (self._below[i] if ok else self._above[i]):
-            if self._state[j] is None:
-                self._state[j] = ok
-        self._state[i] = ok
+            if state[j] is None:
+                state[j] = ok
+        state[i] = ok
 
     def refit(self, app: str, metric: str, unit: str) -> FittedModel | None:
         """The estimator fitted on this run's measurements (None until there are enough)."""
@@ -99,9 +107,13 @@ class LoopPlan:
         unknown = [i for i, s in enumerate(self._state) if s is None and i not in busy]
         if unknown:
             return self.points[self._best(unknown, busy)]
-        if busy and not self._verifying:
-            return None  # the running jobs may settle everything that is left
         if not self.verify:
+            return None
+        if busy and not self._verifying:  # the running jobs may settle everything that is left
+            due = self._due_whatever(busy)
+            if due is not None:
+                self._checks.add(due)
+                return self.points[due]
             return None
         self._verifying = True
         todo = [i for i in self._frontier() if i not in busy]
@@ -121,11 +133,28 @@ class LoopPlan:
 
         return max(unknown, key=score)
 
-    def _frontier(self) -> list[int]:
-        """The answer and its one-step-safer neighbours that are not measured yet."""
+    def _due_whatever(self, busy: set[int]) -> int | None:
+        """A check the plan will make whichever way each running job turns out, if there is one."""
+        running = sorted(busy)
+        if len(running) > SPECULATE:
+            return None
+        due: set[int] | None = None
+        for outcome in range(2 ** len(running)):
+            state = list(self._state)
+            for bit, i in enumerate(running):
+                self._propagate(state, i, bool(outcome >> bit & 1))
+            if any(s is None for s in state):
+                return None  # in this case the exploration goes on: no check is due yet
+            todo = set(self._frontier(state)) - busy
+            due = todo if due is None else due & todo
+        return min(due) if due else None
+
+    def _frontier(self, state: list[bool | None] | None = None) -> list[int]:
+        """The answer and its one-step-safer neighbours that are not measured yet (under `state`)."""
+        state = self._state if state is None else state
         measured = {self._index[p] for p in [*self.values, *self.failed]}
-        feasible = [i for i, s in enumerate(self._state) if s]
-        answer = [i for i in feasible if not any(j != i and self._state[j] for j in self._above[i])]
+        feasible = [i for i, s in enumerate(state) if s]
+        answer = [i for i in feasible if not any(j != i and state[j] for j in self._above[i])]
         covers = {j for i in answer for j in self._above[i] if j != i
                   and not any(k not in (i, j) and j in self._above[k] for k in self._above[i])}
         return sorted(i for i in {*answer, *covers} if i not in measured)
