@@ -54,19 +54,27 @@ class FlexApp(App):
         self._styled_with: weakref.WeakKeyDictionary[Screen, tuple[Any, ...]] = weakref.WeakKeyDictionary()
 
     def get_screen(self, screen: Screen | str, screen_class: type[Screen] | None = None) -> Screen:  # type: ignore[override]
-        """A screen about to be shown brings its .tcss as a widget brings its DEFAULT_CSS.
+        """A screen about to be shown, with its .tcss and its breakpoint class already in place.
 
-        The file is parsed alone and styles the screen's nodes as they mount.
-        Textual, finding a screen's CSS_PATH new, parses every source again and
-        restyles every screen built so far: 40-60 ms of a first visit, and of
-        the first `/`. Nothing another screen shows is styled from here (each
-        file's rules name its own screen's classes or ids).
+        The .tcss is added as Textual adds a widget's DEFAULT_CSS: parsed alone,
+        styling the screen's nodes as they mount. Textual, finding a screen's
+        CSS_PATH new, parses every source again and restyles every screen built
+        so far (40-60 ms of a first visit, and of the first `/`); nothing another
+        screen shows is styled from here (each file's rules name its own
+        screen's classes or ids). The breakpoint class (`-narrow`, `-wide`) for
+        the current width would otherwise come with the first resize, restyling
+        every node of the screen just composed.
         """
         found = super().get_screen(screen, screen_class)
         for path in found.css_path:
             if not self.stylesheet.has_source(str(path), ""):
                 self.stylesheet.add_source(Path(path).read_text(encoding="utf-8"), read_from=(str(path), ""))
         self._styled_with.setdefault(found, self._style_inputs())
+        if not found.is_running:
+            breakpoints = self.HORIZONTAL_BREAKPOINTS if found.HORIZONTAL_BREAKPOINTS is None \
+                else found.HORIZONTAL_BREAKPOINTS
+            wanted = next((name for at, name in sorted(breakpoints, reverse=True) if self.size.width >= at), "")
+            found.update_classes({name: name == wanted for _, name in breakpoints}, update=False)
         return found
 
     def _style_inputs(self) -> tuple[Any, ...]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.screen import Screen
@@ -50,9 +51,26 @@ class SessionScreen(Screen):
     # (Textual resumes a screen twice on its first show).
     RENDERS_ON_MOUNT = False
     _hidden = False
+    _was_hidden = False
 
     if TYPE_CHECKING:  # the app these screens run in, for the type checker only
         app = getters.app(FlexApp)
+
+    def post_message(self, message: Message) -> bool:
+        """The resumes of a first show keep the styles the nodes got as they mounted.
+
+        Textual restyles every node of a screen on each resume, and resumes a
+        new screen twice right after composing it: 20-80 ms of a first visit
+        spent styling again what was styled a moment before. Once the screen
+        has been hidden, its resumes restyle as usual. (Not done for modal
+        screens: without that restyle Textual leaves out the screen under a
+        translucent one.)
+        """
+        if isinstance(message, events.ScreenSuspend):
+            self._was_hidden = True
+        elif isinstance(message, events.ScreenResume) and not self._was_hidden:
+            message.refresh_styles = False
+        return super().post_message(message)
 
     @property
     def session(self) -> Session:
