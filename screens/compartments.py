@@ -177,6 +177,7 @@ class CompartmentsScreen(SessionScreen):
 
     # -- layout -----------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
+        self._composed_board = compartment_board(self.session)
         with Vertical(id="compartments-body"):
             with Horizontal(id="mechanism-bar"):
                 yield Label("Mechanism", classes="bar-label")
@@ -189,13 +190,15 @@ class CompartmentsScreen(SessionScreen):
             # The drop zone stays beside the columns, which scroll: with 3+ compartments at 80
             # columns it was pushed off the edge.
             with Horizontal(id="columns-row"):
-                yield Columns(id="columns")
+                # The first show composes the columns with the screen: one layout and paint, not two.
+                yield Columns(*(CompartmentColumn(column) for column in self._composed_board.columns),
+                              id="columns")
                 yield NewCompartmentZone(id="new-compartment", classes="column")
             yield Static(id="problems", markup=False)
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.refresh_from_session(None)
+        self._show_board(self._composed_board)
 
     def refresh_from_session(self, event: SessionEvent | None) -> None:
         self.call_after_refresh(self._rebuild)
@@ -209,10 +212,6 @@ class CompartmentsScreen(SessionScreen):
 
     async def _rebuild_columns(self) -> None:
         board = compartment_board(self.session)
-        self._sync_mechanism(self.session.iso, board)
-        names = board.libraries
-        if self.selected not in names:
-            self.selected = names[0] if names else None
         columns = self.query_one(Columns)
         shown = list(columns.query_children(CompartmentColumn))
         if [(w.comp_name, w.declared) for w in shown] == [(c.name, c.declared) for c in board.columns]:
@@ -223,6 +222,14 @@ class CompartmentsScreen(SessionScreen):
             await columns.remove_children()
             await columns.mount(*(CompartmentColumn(column) for column in board.columns))
             columns.scroll_to(x=scroll_x, animate=False)
+        self._show_board(board)
+
+    def _show_board(self, board: Board) -> None:
+        """What the columns do not show themselves: mechanism, selection, problems, estimate."""
+        self._sync_mechanism(self.session.iso, board)
+        names = board.libraries
+        if self.selected not in names:
+            self.selected = names[0] if names else None
         for chip in self.query(LibraryChip):
             chip.set_class(chip.lib.name == self.selected, "-selected")
         self.query_one("#problems", Static).update(self._problem_text(list(board.problems)))
