@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import statistics
+from collections import Counter
 from dataclasses import dataclass, field
 
 from flexui.model.isolation.design import DesignPoint, canonical_layout, library_units
@@ -237,14 +238,37 @@ def loo_predictions(data: list[Measurement], gates: dict[str, float] | None = No
     coef = [_dot(row, b) for row in inverse]
     model = _model(data, gates, design, coef)
     predictions = []
-    for i, (m, x, y) in enumerate(zip(data, rows, ys)):
-        rest = data[:i] + data[i + 1:]
-        h = _dot(x, [_dot(row, x) for row in inverse])
-        if 1.0 - h < 1e-3 or not design.same_terms(_Design.of(rest, gates)):
-            predictions.append(fit(rest, gates).predict(m.point))
+    for i, (m, x, y, changes) in enumerate(zip(data, rows, ys, _changes_terms(data, design))):
+        # x' A^-1 x over x's nonzero terms only: the same sums, in the same order, without the zeros.
+        nonzero = [j for j, v in enumerate(x) if v]
+        h = sum(x[j] * sum(inverse[j][k] * x[k] for k in nonzero) for j in nonzero)
+        if 1.0 - h < 1e-3 or changes:
+            predictions.append(fit(data[:i] + data[i + 1:], gates).predict(m.point))
         else:
             predictions.append(model.to_metric(max((_dot(x, coef) - h * y) / (1.0 - h), 1e-12)))
     return predictions
+
+
+def _changes_terms(data: list[Measurement], design: _Design) -> list[bool]:
+    """For each point, whether the model without it has other terms (`_Design.same_terms` false).
+
+    Counted once for all points rather than designing the rest anew for each:
+    leaving a point out drops a library or a hardened unit that only it has,
+    or moves the reference mechanism (the most measured one).
+    """
+    libraries = Counter(lib for m in data for lib in m.point.libraries)
+    hardened = [{design.unit_of[h] for h in m.point.hardened if h in design.unit_of} for m in data]
+    hardened_count = Counter(unit for units in hardened for unit in units)
+    mechanisms = Counter(m.point.mechanism for m in data)
+    changes = []
+    for m, units in zip(data, hardened):
+        counts = mechanisms.copy()
+        counts[m.point.mechanism] -= 1
+        left = sorted(mech for mech, n in counts.items() if n > 0)
+        changes.append(any(libraries[lib] == 1 for lib in m.point.libraries)
+                       or any(hardened_count[unit] == 1 for unit in units)
+                       or not left or max(left, key=lambda mech: counts[mech]) != design.reference)
+    return changes
 
 
 def interval_coverage(data: list[Measurement], gates: dict[str, float] | None = None,
