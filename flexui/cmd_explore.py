@@ -50,7 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 done, 2 invalid input, 3 --execute interrupted (rerun to resume), "
                "4 --execute measured nothing (every configuration failed to build or boot), 1 internal failure.")
     p.add_argument("--app", required=True,
-                   help="an app with benchmark data (redis, nginx, iperf, sqlite) or an app directory")
+                   help="an app with benchmark data (redis, nginx, iperf, sqlite, flexos-microbenchmarks) "
+                        "or an app directory")
     p.add_argument("--metric", required=True, help="e.g. GET or SET (redis), REQ (nginx)")
     p.add_argument("--budget", required=True, help="the value to meet, e.g. 500000 or 500k")
     p.add_argument("--order", choices=ORDERS, default="product",

@@ -42,7 +42,8 @@ PRIVATE, SHARED, DSS = ("LIBFLEXOS_GATE_INTELPKU_PRIVATE_STACKS", "LIBFLEXOS_GAT
 # Builds the artifact's dockerfiles derive from another build's .config by editing it.
 NO_ISOLSTACK = {PRIVATE: "n", DSS: "n", SHARED: "y"}
 NO_DSS = {DSS: "n"}
-EDITS = {"flexos-mpk2-noisolstack": NO_ISOLSTACK}
+EDITS = {"flexos-mpk2-noisolstack": NO_ISOLSTACK, "microbenchmarks-mpk2-noisolstack": NO_ISOLSTACK,
+         "microbenchmarks-mpk2-isolstack-heap": NO_DSS}
 
 # The artifact's FlexOS build directories of Figs. 9-11: (name, app, kraft.yaml or None for the
 # app's own, .config, edits the dockerfile makes to that .config).

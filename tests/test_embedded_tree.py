@@ -33,8 +33,8 @@ def kraft(app: str) -> dict:
     return yaml.safe_load((WD.apps / app / "kraft.yaml").read_text())
 
 
-def test_the_embedded_tree_has_the_five_paper_apps():
-    assert APPS == ["flexos-example", "iperf", "nginx", "redis", "sqlite"]
+def test_the_embedded_tree_has_the_paper_apps():
+    assert APPS == ["flexos-example", "flexos-microbenchmarks", "iperf", "nginx", "redis", "sqlite"]
 
 
 @pytest.mark.parametrize("app", [None, *APPS])

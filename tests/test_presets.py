@@ -170,7 +170,8 @@ def test_every_preset_of_a_paper_figure_says_which_build_it_is_and_is_measured_t
     from flexui.model.perf.benchdata import BenchDB
 
     db = BenchDB.load(user_dir=Path("/nonexistent"), with_user=False)
-    metrics = {"redis": "GET", "nginx": "REQ", "iperf": "throughput", "sqlite": "time"}
+    metrics = {"redis": "GET", "nginx": "REQ", "iperf": "throughput", "sqlite": "time",
+               "flexos-microbenchmarks": "gate"}
     papers = {n: pr for n, pr in by_name().items() if pr.paper is not None}
     assert set(by_name()) - set(papers) == {"flexos-example-mpk2"}
     for name, preset in papers.items():
