@@ -13,19 +13,14 @@ from dataclasses import asdict
 from pathlib import Path
 
 from flexui.model.files.problems import InputError
-from flexui.model.files.userdirs import user_presets_dir
 from flexui.model.isolation.configuration import IsolationConfig
 from flexui.model.isolation.design import DesignPoint, realised
 from flexui.model.isolation.kraftyaml import load_kraft
 from flexui.model.perf.benchdata import BenchDB
 from flexui.model.perf.cost_breakdown import breakdown
 from flexui.model.perf.estimator import Estimator
-from flexui.model.presets.preset import (
-    NAME_PATTERN,
-    Preset,
-    isolation_section,
-    save_preset,
-)
+from flexui.model.presets.preset import Preset, isolation_section
+from flexui.model.presets.store import name_refusal, save_user_preset
 from flexui.model.safety.budget_answer import hardenable_with_data, none_meets
 from flexui.model.safety.dot import marks, to_dot, write_dot
 from flexui.model.safety.exploration import (
@@ -40,7 +35,7 @@ from flexui.model.safety.exploration import (
 from flexui.model.safety.order import ORDERS, count_safer, leq
 from flexui.model.safety.space import ConfigSpace, SpaceTooLarge
 from flexui.model.vocabulary import KRAFT_YAML
-from flexui.paths import embedded_tree, shipped_presets
+from flexui.paths import embedded_tree
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -118,10 +113,9 @@ def explore(args: argparse.Namespace) -> int:
         budget = parse_budget(args.budget)
     except ValueError as e:
         raise _invalid(f"--budget {e}") from None
-    if args.save_preset is not None and not NAME_PATTERN.match(args.save_preset):
-        raise _invalid(f"--save-preset {args.save_preset!r}: use letters, digits, '.', '_' and '-'")
-    if args.save_preset is not None and (shipped_presets() / f"{args.save_preset}.yaml").exists():
-        raise _invalid(f"--save-preset {args.save_preset}: a shipped preset has this name; choose another")
+    refusal = name_refusal(args.save_preset) if args.save_preset is not None else None
+    if refusal:
+        raise _invalid(f"--save-preset {args.save_preset!r}: {refusal}")
     app, base, libraries = resolve_app(args.app)
     db = BenchDB.load()
     if app not in db.apps():
@@ -206,12 +200,10 @@ def _save(args, app: str, point: DesignPoint, iso: IsolationConfig, budget: floa
     direction = ">=" if model.higher_is_better else "<="
     preset = Preset(args.save_preset, f"flexui explore: safest with {args.metric} {direction} {budget:g} "
                     f"{model.unit} ({args.order} order, {args.space} space): {point.label()}", app, iso)
-    path = user_presets_dir() / f"{args.save_preset}.yaml"
     try:
-        save_preset(preset, path)
+        return save_user_preset(preset)
     except InputError as e:
         raise _invalid(str(e.problems[0])) from None
-    return path
 
 
 def _plan(args, space, model, values, budget) -> list[dict]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from rich.markup import escape
 from rich.text import Text
 from textual.app import ComposeResult
@@ -13,12 +11,10 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from flexui.model.files.problems import InputError
-from flexui.model.files.userdirs import user_presets_dir
 from flexui.model.isolation.design import DesignPoint
 from flexui.model.presets.compare import CompareRow, compare, mechanism_label, summary
-from flexui.model.presets.preset import NAME_PATTERN, Preset, list_presets, save_preset
+from flexui.model.presets.preset import Preset
 from flexui.model.safety.summary import summarize, with_unit
-from flexui.paths import shipped_presets
 from flexui.screens.base import SessionScreen
 from flexui.screens.widgets.dialogs import ConfirmDialog, NameDialog
 
@@ -105,7 +101,7 @@ class PresetsScreen(SessionScreen):
 
     # -- data ---------------------------------------------------------------
     def reload(self, select: str | None = None) -> None:
-        presets, problems = list_presets(shipped_presets(), user_presets_dir())
+        presets, problems = self.session.presets()
         app = self.session.app_name
         self.presets = [p for p in presets if self.all_apps or p.app == app]
         for problem in problems:
@@ -189,29 +185,18 @@ class PresetsScreen(SessionScreen):
         self._show_detail()
 
     def action_save_as(self) -> None:
-        taken = {p.name: p for p in list_presets(shipped_presets(), user_presets_dir())[0]}
-
-        def check(name: str) -> str | None:
-            if not NAME_PATTERN.match(name):
-                return "use letters, digits, '.', '_' and '-'"
-            if name in taken and taken[name].shipped:
-                return f"{name} is a shipped preset; choose another name"
-            return None
-
         current = self.session.preset
         self.app.push_screen(
             NameDialog("Save the session as a preset", name="" if current is None or
-                       current.shipped else current.name, check=check),
+                       current.shipped else current.name, check=self.session.preset_name_refusal),
             self._save_as)
 
     def _save_as(self, answer: tuple[str, str] | None) -> None:
         if answer is None:
             return
         name, description = answer
-        preset = self.session.as_preset(name, description)
-        path = user_presets_dir() / f"{name}.yaml"
         try:
-            save_preset(preset, path)
+            path = self.session.save_as_user_preset(name, description)
         except InputError as e:
             self.notify(str(e.problems[0]), severity="error", timeout=10)
             return
@@ -227,12 +212,12 @@ class PresetsScreen(SessionScreen):
                         severity="warning")
             return
         self.app.push_screen(ConfirmDialog(f"Delete your preset {preset.name}?", yes="Delete"),
-                             lambda ok: self._delete(preset.path) if ok else None)
+                             lambda ok: self._delete(preset) if ok else None)
 
-    def _delete(self, path: Path | None) -> None:
-        if path is not None:
-            path.unlink(missing_ok=True)
-            self.notify(f"Deleted {path.name}")
+    def _delete(self, preset: Preset) -> None:
+        if preset.path is not None:
+            self.session.delete_user_preset(preset)
+            self.notify(f"Deleted {preset.path.name}")
         self.reload()
 
     def action_mark(self) -> None:

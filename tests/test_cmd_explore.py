@@ -127,7 +127,7 @@ def test_save_preset_writes_the_best_answer_as_a_user_preset(tmp_path, capsys):
     assert DesignPoint.of(preset.isolation) == DesignPoint.from_key(out["answer"][0]["configuration"])
 
 
-@pytest.mark.parametrize("name, message", [("redis-mpk1", "a shipped preset has this name"),
+@pytest.mark.parametrize("name, message", [("redis-mpk1", "redis-mpk1 is a shipped preset; choose another name"),
                                            ("../evil", "use letters, digits"),
                                            ("never", "no configuration meets the budget")])
 def test_save_preset_refusals_write_nothing(name, message, tmp_path, capsys):

@@ -88,11 +88,10 @@ NOT_YET_ON_SESSION = {
     "flexui.model.build.sources": {"remembered_sources"},
     "flexui.model.run.qemu_command": {"app_images"},
     "flexui.model.explore.journal": {"Journal", "journal_path"},
-    "flexui.model.files.userdirs": {"data_dir", "user_presets_dir"},
+    "flexui.model.files.userdirs": {"data_dir"},
     "flexui.model.build.runner": {"plan_build", "needs_workdir", "why_not_buildable"},
     "flexui.model.kconfig.tree": {"locate"},
     "flexui.model.kconfig.dotconfig": {"read_assignments"},
-    "flexui.model.presets.preset": {"list_presets", "save_preset"},
     "flexui.model.safety.dot": {"write_dot"},
 }
 

@@ -45,6 +45,7 @@ from flexui.model.kconfig.tree import (
     load_kconfig,
     locate,
 )
+from flexui.model.presets import store
 from flexui.model.presets.apply import (
     apply_kconfig,
     describe_dropped,
@@ -450,6 +451,25 @@ class Session:
 
     def save_minimal(self, path: Path) -> bool:
         return write_min_config(self.kconf, path)
+
+    # -- presets ------------------------------------------------------------
+    @staticmethod
+    def presets() -> tuple[list[Preset], list[Problem]]:
+        """Every preset (shipped, then the user's) and the problems of the files that do not load."""
+        return store.all_presets()
+
+    @staticmethod
+    def preset_name_refusal(name: str) -> str | None:
+        """Why the session cannot be saved as preset `name` (as `explore --save-preset` says), or None."""
+        return store.name_refusal(name)
+
+    def save_as_user_preset(self, name: str, description: str = "") -> Path:
+        """The session as the user's preset `name`; InputError when it cannot be written."""
+        return store.save_user_preset(self.as_preset(name, description))
+
+    @staticmethod
+    def delete_user_preset(preset: Preset) -> None:
+        store.delete_user_preset(preset)
 
     # -- internals ----------------------------------------------------------
     def _state(self) -> SessionState:

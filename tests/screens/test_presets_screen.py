@@ -148,3 +148,23 @@ async def test_mouse_click_selects_a_row(tmp_path):
         await pilot.pause()
         assert table.cursor_row == 2
         assert app.screen.current().name in str(app.screen.query_one("#preset-detail").render())
+
+
+@pytest.mark.parametrize("name", ["redis-mpk1", "../evil"])
+async def test_save_as_refuses_a_name_with_the_words_of_explore_save_preset(tmp_path, user_dirs, capsys, name):
+    from flexui.cli import main
+
+    assert main(["explore", "--app", "redis", "--metric", "GET", "--budget", "800k", "--save-preset", name]) == 2
+    cli = capsys.readouterr().err.strip()
+    app = make_app(tmp_path, mode="presets")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("a")
+        await pilot.pause()
+        app.screen.query_one("#name").value = name
+        await pilot.press("enter", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, NameDialog)
+        screen = str(app.screen.query_one("#dialog-error").render())
+    assert screen and cli.endswith(f": {screen}")
+    assert not user_dirs.exists()
