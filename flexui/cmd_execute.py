@@ -50,7 +50,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def resolve(args: argparse.Namespace) -> tuple[ClosedLoop, BenchSpec]:
     from flexui.model.explore.bench_spec import find_spec, load_spec
     from flexui.model.explore.closed_loop import ClosedLoop
-    from flexui.model.explore.journal import Journal, journal_path
+    from flexui.model.explore.journal import user_journal
     from flexui.model.files.userdirs import data_dir
     from flexui.model.isolation.design import DesignPoint, apply_point
     from flexui.model.isolation.kraftyaml import load_kraft
@@ -101,7 +101,7 @@ def resolve(args: argparse.Namespace) -> tuple[ClosedLoop, BenchSpec]:
     commands = [shlex.split(c) for c in args.build_cmd] if args.build_cmd else None
     loop = ClosedLoop(app=name, metric=args.metric, spec=spec, points=points, budget=budget,
                       source=TreeSource(Path(workdir).absolute(), app_dir.name), configure=configure,
-                      journal=Journal.load(journal_path(data_dir(), name, args.metric)),
+                      journal=user_journal(name, args.metric),
                       user_benchdata=data_dir() / "benchdata", commands=commands,
                       image_name=f"{app_dir.name}_kvm-x86_64", order=args.order,
                       verify=not args.no_verify, accel=args.accel)

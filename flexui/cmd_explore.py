@@ -22,7 +22,7 @@ from flexui.model.perf.estimator import Estimator
 from flexui.model.presets.preset import Preset, isolation_section
 from flexui.model.presets.store import name_refusal, save_user_preset
 from flexui.model.safety.budget_answer import hardenable_with_data, none_meets
-from flexui.model.safety.dot import marks, to_dot, write_dot
+from flexui.model.safety.dot import export_order, marks
 from flexui.model.safety.exploration import (
     feasible_from_model,
     feasible_from_values,
@@ -164,9 +164,9 @@ def explore(args: argparse.Namespace) -> int:
     if args.dot:
         around = _neighbourhood(answer, values if args.space == "measured" else {}, args.order)
         dot_path = args.dot
-        svg = write_dot(args.dot, to_dot(around, order=args.order, highlight=set(answer),
-                                         mark=marks(lambda p: estimator.estimate(app, args.metric, p)),
-                                         title=f"{app} {args.metric} >= {budget:g}"))
+        svg = export_order(args.dot, around, order=args.order, highlight=set(answer),
+                           mark=marks(lambda p: estimator.estimate(app, args.metric, p)),
+                           title=f"{app} {args.metric} >= {budget:g}")
     if args.json:
         json.dump({"app": app, "metric": args.metric, "budget": budget, "unit": model.unit,
                    "higher_is_better": model.higher_is_better, "order": args.order,

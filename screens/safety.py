@@ -14,13 +14,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, Label, Select, Static
 
-from flexui.model.explore.journal import Journal, journal_path
-from flexui.model.files.userdirs import data_dir
 from flexui.model.isolation.design import DesignPoint, apply_point
 from flexui.model.perf.cost_breakdown import breakdown
 from flexui.model.perf.estimator import project
 from flexui.model.safety.budget_answer import safest_within
-from flexui.model.safety.dot import marks, to_dot, write_dot
+from flexui.model.safety.dot import marks
 from flexui.model.safety.exploration import parse_budget
 from flexui.model.safety.hasse import MEETS, OVER, ZOOMS, around, legend, zoom_for
 from flexui.model.safety.order import ORDERS, lt
@@ -212,7 +210,7 @@ class SafetyScreen(SessionScreen):
         _, estimator = self.app.benchmarks
         libraries = estimator.fit(summary.app, summary.metric).libraries
         return {project(p, libraries)
-                for p in Journal.load(journal_path(data_dir(), summary.app, summary.metric)).failed()}
+                for p in self.session.failed_configurations(summary.app, summary.metric)}
 
     @on(HasseView.Selected)
     def _diagram_selected(self, event: HasseView.Selected) -> None:
@@ -331,10 +329,9 @@ class SafetyScreen(SessionScreen):
         if here not in near:
             near.append(here)
         mark = marks(lambda p: estimator.estimate(summary.app, summary.metric, p), failed)
-        path = self.session.app_dir / "safety-order.dot"
         try:
-            svg = write_dot(path, to_dot(sorted(near, key=DesignPoint.key), order=self.order, highlight={here},
-                                         mark=mark, title=f"{self.session.app_name} safety order"))
+            path, svg = self.session.export_safety_order(sorted(near, key=DesignPoint.key), order=self.order,
+                                                         highlight={here}, mark=mark)
         except (OSError, RuntimeError) as e:
             self.notify(f"export failed: {e}", severity="error")
             return

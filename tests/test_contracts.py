@@ -67,7 +67,7 @@ VIEW_HELPERS = {
     "flexui.model.perf.symbol_costs": {"symbol_costs"},
     "flexui.model.presets.compare": {"compare", "mechanism_label", "summary"},
     "flexui.model.safety.budget_answer": {"safest_within"},
-    "flexui.model.safety.dot": {"marks", "to_dot"},
+    "flexui.model.safety.dot": {"marks"},
     "flexui.model.safety.exploration": {"parse_budget"},
     "flexui.model.safety.hasse": {"around", "layout", "legend", "zoom_for"},
     "flexui.model.safety.order": {"lt"},
@@ -87,12 +87,9 @@ NOT_YET_ON_SESSION = {
     "flexui.model.build.prereqs": {"check_build"},
     "flexui.model.build.sources": {"remembered_sources"},
     "flexui.model.run.qemu_command": {"app_images"},
-    "flexui.model.explore.journal": {"Journal", "journal_path"},
-    "flexui.model.files.userdirs": {"data_dir"},
     "flexui.model.build.runner": {"plan_build", "needs_workdir", "why_not_buildable"},
     "flexui.model.kconfig.tree": {"locate"},
     "flexui.model.kconfig.dotconfig": {"read_assignments"},
-    "flexui.model.safety.dot": {"write_dot"},
 }
 
 

@@ -94,6 +94,13 @@ def journal_path(data_dir: Path, app: str, metric: str) -> Path:
     return Path(data_dir) / "closed-loop" / f"{app}-{metric}.json"
 
 
+def user_journal(app: str, metric: str) -> Journal:
+    """The user's journal of this app and metric: what `explore --execute` resumes, what screens mark failed."""
+    from flexui.model.files.userdirs import data_dir
+
+    return Journal.load(journal_path(data_dir(), app, metric))
+
+
 def record_measurement(user_dir: Path, app: str, metric: str, higher_is_better: bool, entry: Entry) -> Path:
     """Add the entry to the user's benchmark data with a provenance of its own."""
     path = Path(user_dir) / USER_FILE

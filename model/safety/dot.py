@@ -55,6 +55,14 @@ def to_dot(points: list[DesignPoint], *, order: str = "product",
     return "\n".join(lines) + "\n"
 
 
+def export_order(path: Path, points: list[DesignPoint], *, order: str,
+                 highlight: Set[DesignPoint], mark: Callable[[DesignPoint], tuple[str, str]],
+                 title: str) -> Path | None:
+    """Draw the points' order into `path` (and `<path>.svg` with Graphviz, returned): the Safety
+    screen's export and `explore --dot` both."""
+    return write_dot(path, to_dot(points, order=order, highlight=highlight, mark=mark, title=title))
+
+
 def write_dot(path: Path, text: str) -> Path | None:
     """Write the dot file, and `<path>.svg` when Graphviz is installed (returned)."""
     write_atomic(Path(path), text, keep_old=False)

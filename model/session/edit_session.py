@@ -28,6 +28,7 @@ from flexui.model.isolation.apply import (
     make_vars_text,
 )
 from flexui.model.isolation.configuration import Hardening, IsolationConfig
+from flexui.model.isolation.design import DesignPoint
 from flexui.model.isolation.diff import layout_changes
 from flexui.model.isolation.kraftyaml import HEAP_SIZE, KraftFile, load_kraft
 from flexui.model.isolation.validation import validate
@@ -451,6 +452,23 @@ class Session:
 
     def save_minimal(self, path: Path) -> bool:
         return write_min_config(self.kconf, path)
+
+    # -- the safety order -----------------------------------------------------
+    @staticmethod
+    def failed_configurations(app: str, metric: str) -> set[DesignPoint]:
+        """What the closed loop last failed to build, boot or measure for this app and metric."""
+        from flexui.model.explore.journal import user_journal  # here: opening a session needs none of it
+
+        return user_journal(app, metric).failed()
+
+    def export_safety_order(self, points: list[DesignPoint], *, order: str, highlight: Set[DesignPoint],
+                            mark: Callable[[DesignPoint], tuple[str, str]]) -> tuple[Path, Path | None]:
+        """The order around the session as safety-order.dot in the app (and its SVG, with Graphviz)."""
+        from flexui.model.safety.dot import export_order  # here: it brings the estimator
+
+        path = self.app_dir / "safety-order.dot"
+        return path, export_order(path, points, order=order, highlight=highlight, mark=mark,
+                                  title=f"{self.app_name} safety order")
 
     # -- presets ------------------------------------------------------------
     @staticmethod
