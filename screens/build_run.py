@@ -283,7 +283,7 @@ class BuildRunScreen(SessionScreen):
         self._status(f"creating the work directory {request.directory}…")
 
         def work() -> None:
-            from flexui.model.kconfig.tree import TreeError, locate
+            from flexui.model.kconfig.tree import TreeError
             from flexui.model.workdir.git import WorkdirError, create_workdir
 
             try:
@@ -291,7 +291,7 @@ class BuildRunScreen(SessionScreen):
                                on_output=lambda line: self._from_thread(self._log, line))
                 app_dir = request.directory / "apps" / name
                 self._from_thread(self._log, f"[flexui] opening {app_dir}")
-                session = Session.open(app_dir, workdir=locate(workdir=request.directory))
+                session = Session.open_in_workdir(app_dir, request.directory)
                 notes = [str(p) for p in session.apply_preset(carried)] if carried else []
             except (WorkdirError, TreeError, InputError) as e:
                 self._from_thread(self._refused, str(e).splitlines()[0])

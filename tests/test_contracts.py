@@ -88,8 +88,6 @@ NOT_YET_ON_SESSION = {
     "flexui.model.build.sources": {"remembered_sources"},
     "flexui.model.run.qemu_command": {"app_images"},
     "flexui.model.build.runner": {"plan_build", "needs_workdir", "why_not_buildable"},
-    "flexui.model.kconfig.tree": {"locate"},
-    "flexui.model.kconfig.dotconfig": {"read_assignments"},
 }
 
 

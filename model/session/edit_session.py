@@ -128,6 +128,11 @@ class Session:
         return cls.from_loaded(loaded, kraft)
 
     @classmethod
+    def open_in_workdir(cls, app_dir: Path, directory: Path) -> Session:
+        """Open an app with the tree of the work directory `directory` (unikraft/, libs/)."""
+        return cls.open(app_dir, workdir=locate(workdir=directory))
+
+    @classmethod
     def from_loaded(cls, loaded: LoadedKconfig, kraft: KraftFile | None = None) -> Session:
         """A session over an already loaded Kconfig (tests, generated trees)."""
         iso = kraft.isolation() if kraft else IsolationConfig()
@@ -218,6 +223,11 @@ class Session:
     def load_config(self, path: Path) -> list[ks.SymbolChange]:
         """Load another .config into the session (undoable)."""
         return self._edit(f"load {Path(path).name}", lambda: self.kconf.load_config(str(path)))
+
+    @staticmethod
+    def config_problems(path: Path) -> list[Problem]:
+        """The lines of a .config that loading it would ignore, each with why."""
+        return list(read_assignments(path)[1])
 
     # -- editing: isolation --------------------------------------------------
     def edit_isolation(self, label: str, fn: Callable[[IsolationConfig], T]) -> T:

@@ -392,17 +392,11 @@ class MenuconfigScreen(SessionScreen):
     def _load(self, path: Path | None) -> None:
         if path is None:
             return
-        problems = self._config_problems(path)
+        problems = self.session.config_problems(path)
         changes = self.session.load_config(path)
         for problem in problems:
             self.notify(str(problem), title="Ignored line", severity="warning", timeout=15)
         self.notify(f"Loaded {path.name}: {len(changes)} values changed (u undoes)", timeout=4)
-
-    @staticmethod
-    def _config_problems(path: Path) -> list:
-        from flexui.model.kconfig.dotconfig import read_assignments
-
-        return list(read_assignments(path)[1])
 
     def action_save_minimal(self) -> None:
         self.app.push_screen(PathDialog(
