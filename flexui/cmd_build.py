@@ -35,9 +35,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Imports the runner here: the parser is built on every flexui call, the runner only for this one."""
-    from flexui.model.build.prereqs import check_build
+    from flexui.model.build.preflight import build_refusal
     from flexui.model.build.process_group import Interrupted, stop_on_signals
-    from flexui.model.build.runner import plan_build, why_not_buildable
+    from flexui.model.build.runner import plan_build
     from flexui.model.build.sources import remember_sources, remembered_sources
     from flexui.model.workdir.enclosing import workdir_of
     from flexui.model.workdir.git import WorkdirError
@@ -50,12 +50,10 @@ def run(args: argparse.Namespace) -> int:
     commands = [shlex.split(c) for c in args.build_cmd] if args.build_cmd else None
     workdir = workdir_of(app_dir)
     plan = plan_build(app_dir, flexos=not args.plain, commands=commands, workdir=workdir)
-    reason = why_not_buildable(plan, workdir)
-    missing = check_build(plan.env) if plan.flexos else []
-    if reason or missing:
-        print(f"flexui --build: {reason or 'missing prerequisites:'}", file=sys.stderr)
-        for item in missing:
-            print(f"  {item}", file=sys.stderr)
+    refusal = build_refusal(plan, workdir)
+    if refusal is not None:
+        first, *rest = refusal.lines()
+        print(f"flexui --build: {first}", *rest, sep="\n", file=sys.stderr)
         return 2
     sources = args.sources
     if sources is not None:

@@ -18,22 +18,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, ProgressBar, RichLog, Static
 
-from flexui.model.build.built_image import built_configuration, built_settings, session_differs
-from flexui.model.build.prereqs import check_build
-from flexui.model.build.runner import (
-    BuildPlan,
-    BuildResult,
-    Progress,
-    needs_workdir,
-    plan_build,
-    why_not_buildable,
-)
+from flexui.model.build.preflight import BuildRefusal
+from flexui.model.build.runner import BuildPlan, BuildResult, Progress
 from flexui.model.files.problems import InputError
-from flexui.model.run.qemu_command import app_images, run_spec_for
+from flexui.model.run.qemu_command import run_spec_for
 from flexui.model.run.qemu_runner import RunResult
 from flexui.model.run.qemu_runner import run as run_qemu
 from flexui.model.session.edit_session import Session, SessionEvent
-from flexui.model.workdir.enclosing import workdir_of
 from flexui.screens.base import SessionScreen
 from flexui.screens.widgets.dialogs import ConfirmDialog
 from flexui.screens.workdir_dialog import WorkdirInitDialog, WorkdirRequest
@@ -81,10 +72,10 @@ class BuildRunScreen(SessionScreen):
 
     def _image_text(self) -> str:
         """The image that exists, and whether the session is something else."""
-        image, _ = app_images(self.session.app_dir)
+        image = self.session.image()
         if image is None:
             return self._cannot_build(self._plan()) or f"no image yet: press b to build{self._settings_text()}"
-        differs = self.image_differs()
+        differs = self.session.image_differs()
         note = f" · the session differs from this image ({differs}): b builds the session" \
             if differs else ""
         return f"image: {image}{note}{self._settings_text()}"
@@ -94,26 +85,17 @@ class BuildRunScreen(SessionScreen):
         settings = self.session.build
         return f" · build with {settings.describe()}" if settings else ""
 
-    def image_differs(self) -> str | None:
-        """What the session changes against the built image (unsaved edits count)."""
-        differs = session_differs(built_configuration(self.session.app_dir), self.session.iso)
-        built = built_settings(self.session.app_dir)
-        if built is not None and built != self.session.build:
-            differs = ", ".join(filter(None, [differs, "make variables or environment"]))
-        if differs is None and self.session.dirty:
-            return "unsaved changes"
-        return differs
-
     def _plan(self) -> BuildPlan:
-        app_dir = self.session.app_dir
-        return plan_build(app_dir, commands=getattr(self.app, "build_commands", None), workdir=workdir_of(app_dir))
+        return self.session.build_plan(getattr(self.app, "build_commands", None))
 
     def _cannot_build(self, plan: BuildPlan) -> str | None:
-        """Why the build cannot start here (the embedded tree, no .config): said before make says it worse."""
-        reason = why_not_buildable(plan, workdir_of(plan.app_dir))
-        if reason and needs_workdir(plan, workdir_of(plan.app_dir)):
-            return f"{reason} · w creates it now and opens its app"
-        return reason
+        """Why the build cannot start here (the embedded tree, no .config), tools aside."""
+        refusal = self.session.build_refusal(plan, prerequisites=False)
+        return None if refusal is None else self._reason(refusal)
+
+    @staticmethod
+    def _reason(refusal: BuildRefusal) -> str:
+        return f"{refusal.reason} · w creates it now and opens its app" if refusal.needs_workdir else refusal.reason
 
     # -- helpers ------------------------------------------------------------------
     def _status(self, text: str) -> None:
@@ -154,13 +136,14 @@ class BuildRunScreen(SessionScreen):
 
     def _start_build(self, force: bool) -> None:
         plan = self._plan()
-        reason = self._cannot_build(plan)
-        missing = check_build(plan.env) if plan.flexos and not reason else []
-        if reason or missing:
-            self._log(f"!! {reason or 'missing prerequisites:'}")
-            for item in missing:
-                self._log(f"!!   {item}")
-            self._status(reason or f"missing prerequisites: {', '.join(m.what for m in missing)} (see the log)")
+        refusal = self.session.build_refusal(plan)
+        if refusal is not None:
+            reason = None if refusal.missing else self._reason(refusal)
+            self._log(f"!! {reason or refusal.reason}")
+            for line in refusal.lines()[1:]:
+                self._log(f"!! {line}")
+            self._status(reason or f"missing prerequisites: {', '.join(m.what for m in refusal.missing)} "
+                         "(see the log)")
             self.notify(reason or "missing prerequisites (see the log)", severity="error", timeout=10)
             return
         self.busy = "build"
@@ -178,14 +161,13 @@ class BuildRunScreen(SessionScreen):
 
         def work() -> None:
             # Imported here, in the worker: it brings GitPython, 0.1 s the screen need not wait for.
-            from flexui.model.build.sources import remembered_sources
             from flexui.model.workdir.git import WorkdirError
             from flexui.model.workdir.rewriting import build_in_workdir
 
             try:
                 result = build_in_workdir(plan, lambda line: self._from_thread(self._log, line), progress,
                                           self._cancel, force=force,
-                                          sources_dir=remembered_sources(workdir_of(plan.app_dir)))
+                                          sources_dir=self.session.build_sources())
             except WorkdirError as e:
                 self._from_thread(self._refused, str(e))
                 return
@@ -231,7 +213,7 @@ class BuildRunScreen(SessionScreen):
             self.notify("no image to run: build it first (b)", severity="error")
             return
         image = spec.image
-        differs = self.image_differs()
+        differs = self.session.image_differs()
         if differs:
             self.notify(f"running the built image ({spec.mechanism}); the session differs from it "
                         f"({differs}): b builds the session", severity="warning", timeout=8)

@@ -17,9 +17,9 @@
      file and changing nothing;
    - PIPELINES: long work that a screen starts in a worker and that the CLI runs too,
      the same function for both (one pipeline per action): build, boot, the
-     closed loop;
-   - NOT_YET_ON_SESSION: file reads and writes that screens still do themselves,
-     listed one by one as known debt until the session offers them.
+     closed loop.
+   File reads and writes (presets, .config, the journal, the dot export, what the
+   build needs) are session methods, never imported by a screen.
    Importing a model module itself (`from flexui.model.kconfig import menu`) gives
    the screen all of it, so only the session package may be imported so.
    Anything else fails here: put it behind the session, or, if it truly only
@@ -76,18 +76,10 @@ VIEW_HELPERS = {
 }
 PIPELINES = {
     "flexui.model.workdir.rewriting": {"build_in_workdir"},
-    "flexui.model.workdir.enclosing": {"workdir_of"},
     "flexui.model.run.qemu_runner": {"run"},
     "flexui.model.explore.closed_loop": {"run_loop"},
     "flexui.model.explore.engine": {"DaskEngine"},
     "flexui.model.workdir.git": {"create_workdir"},
-}
-NOT_YET_ON_SESSION = {
-    "flexui.model.build.built_image": {"built_configuration", "built_settings", "session_differs"},
-    "flexui.model.build.prereqs": {"check_build"},
-    "flexui.model.build.sources": {"remembered_sources"},
-    "flexui.model.run.qemu_command": {"app_images"},
-    "flexui.model.build.runner": {"plan_build", "needs_workdir", "why_not_buildable"},
 }
 
 
@@ -291,8 +283,7 @@ def is_data(value: object) -> bool:
 def allowed(module: str, name: str) -> bool:
     if module == "flexui.model.session" or module.startswith("flexui.model.session."):
         return True
-    if name in VIEW_HELPERS.get(module, ()) or name in PIPELINES.get(module, ()) \
-            or name in NOT_YET_ON_SESSION.get(module, ()):
+    if name in VIEW_HELPERS.get(module, ()) or name in PIPELINES.get(module, ()):
         return True
     return is_data(getattr(importlib.import_module(module), name))
 
@@ -320,6 +311,6 @@ def test_screens_reach_the_model_only_through_the_session_and_pure_views():
 def test_the_lists_name_only_what_screens_import():
     """An entry no screen needs any more is removed, so the lists keep telling the truth."""
     used = {(m, n) for _, _, m, n in model_imports_of_screens()}
-    listed = {(m, n) for table in (VIEW_HELPERS, PIPELINES, NOT_YET_ON_SESSION) for m, ns in table.items() for n in ns}
+    listed = {(m, n) for table in (VIEW_HELPERS, PIPELINES) for m, ns in table.items() for n in ns}
     assert listed - used == set()
 

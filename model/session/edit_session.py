@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import kconfiglib
 
@@ -63,6 +63,11 @@ from flexui.model.vocabulary import (
     MPK,
     SHARED_STACKS_SYMBOL,
 )
+from flexui.model.workdir.enclosing import workdir_of
+
+if TYPE_CHECKING:
+    from flexui.model.build.preflight import BuildRefusal
+    from flexui.model.build.runner import BuildPlan
 
 T = TypeVar("T")
 
@@ -462,6 +467,43 @@ class Session:
 
     def save_minimal(self, path: Path) -> bool:
         return write_min_config(self.kconf, path)
+
+    # -- building -----------------------------------------------------------
+    def image(self) -> Path | None:
+        """The app's built image, if there is one."""
+        from flexui.model.run.qemu_command import app_images
+
+        return app_images(self.app_dir)[0]
+
+    def image_differs(self) -> str | None:
+        """What the session changes against the built image (unsaved edits count)."""
+        from flexui.model.build.built_image import built_configuration, built_settings, session_differs
+
+        differs = session_differs(built_configuration(self.app_dir), self.iso)
+        built = built_settings(self.app_dir)
+        if built is not None and built != self.build:
+            differs = ", ".join(filter(None, [differs, "make variables or environment"]))
+        if differs is None and self.dirty:
+            return "unsaved changes"
+        return differs
+
+    def build_plan(self, commands: list[list[str]] | None = None) -> BuildPlan:
+        """How `flexui --build` builds the saved app (`commands` instead of the FlexOS sequence)."""
+        from flexui.model.build.runner import plan_build
+
+        return plan_build(self.app_dir, commands=commands, workdir=workdir_of(self.app_dir))
+
+    def build_refusal(self, plan: BuildPlan, *, prerequisites: bool = True) -> BuildRefusal | None:
+        """Why the build cannot start, in `flexui --build`'s words, or None."""
+        from flexui.model.build.preflight import build_refusal
+
+        return build_refusal(plan, workdir_of(plan.app_dir), prerequisites=prerequisites)
+
+    def build_sources(self) -> Path | None:
+        """The source archives remembered for the app's work directory (`--build --sources`)."""
+        from flexui.model.build.sources import remembered_sources
+
+        return remembered_sources(workdir_of(self.app_dir))
 
     # -- the safety order -----------------------------------------------------
     @staticmethod

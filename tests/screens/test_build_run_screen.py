@@ -142,3 +142,18 @@ async def test_the_presets_build_settings_are_shown_and_passed_to_the_standin_bu
         assert screen.last_build.ok
         assert "(MAKEFLAGS=STANDIN_OPT=-O2)" in log_text(screen)  # a command that runs make gets them
         assert screen.last_build.record["env"]["STANDIN_TOOL"] == "cross"
+
+
+async def test_the_screen_refuses_a_build_in_the_words_of_flexui_build(tmp_path, capsys):
+    from flexui.cli import main
+
+    app = make_app(tmp_path, mode="build")  # the embedded tree: not a work directory
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("b")
+        await pilot.pause()
+        refused = [line for line in log_text(app.screen).splitlines() if line.startswith("!! ")]
+    assert main(["--build", "--app", str(app.session.app_dir)]) == 2
+    cli = capsys.readouterr().err.strip().splitlines()
+    assert len(cli) == 1 and cli[0].startswith("flexui --build: app redis is not in a FlexOS work directory")
+    assert refused == [f"!! {cli[0].removeprefix('flexui --build: ')} · w creates it now and opens its app"]
