@@ -29,7 +29,7 @@ def test_held_out_configurations_fall_in_the_band_mostly(db):
 
 def test_leave_one_out_error_meets_the_targets(db):
     assert median_ape(loo_errors(db.series("redis", "GET"))) <= 0.02
-    assert median_ape(loo_errors(db.series("nginx", "REQ"))) <= 0.04
+    assert median_ape(loo_errors(db.series("nginx", "REQ"))) <= 0.035  # 3.8% when the fit weighed times, not ratios
 
 
 @pytest.mark.parametrize("app, metric", [("redis", "GET"), ("nginx", "REQ"), ("iperf", "throughput")])
