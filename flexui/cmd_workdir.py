@@ -47,7 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("clean", help="undo the FlexOS rewriting of the last builds and remove the app's "
                                      "build directory (kraftcleanup)")
     c.add_argument("dir", type=Path, nargs="?", default=Path("."))
-    c.add_argument("--app", required=True, type=Path, help="the app directory that was built")
+    c.add_argument("--app", required=True, type=Path,
+                   help="the app that was built: its directory, or its name in the work directory's apps/")
     how = c.add_mutually_exclusive_group()
     how.add_argument("--stash", action="store_true", help="stash your own uncommitted changes first")
     how.add_argument("--keep", "--force", dest="keep", action="store_true",
@@ -68,6 +69,13 @@ def _status(workdir: Path) -> int:
         if repo.user_changes:
             print(f"  your changes: {', '.join(repo.user_changes)}")
     return 0
+
+
+def _app_dir(workdir: Path, app: Path) -> Path:
+    """`--app redis` names the work directory's apps/redis unless a folder of that name is right here."""
+    if not app.is_absolute() and len(app.parts) == 1 and not app.exists() and (workdir / "apps" / app).is_dir():
+        return workdir / "apps" / app
+    return app.absolute()
 
 
 def _clean(args: argparse.Namespace) -> int:
@@ -118,7 +126,7 @@ def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     args.dir = args.dir.resolve()  # the rewriting is recorded with absolute paths
     if isinstance(getattr(args, "app", None), Path):
-        args.app = args.app.resolve()
+        args.app = _app_dir(args.dir, args.app).resolve()
     try:
         if args.command == "init":
             libs = [lib.strip() for lib in args.libs.split(",") if lib.strip()] if args.libs else None

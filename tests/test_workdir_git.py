@@ -107,6 +107,22 @@ def test_cli_init_and_refused_clean(tmp_path, remote, capsys):
     assert "src/api.c" in capsys.readouterr().err
 
 
+def test_cli_clean_takes_the_apps_name_from_anywhere(tmp_path, remote, capsys, monkeypatch):
+    wd = tmp_path / "wd"
+    init_workdir(wd, "redis", ["lwip"], str(remote), STAGING)
+    rewritten = simulate_build(wd)
+    build = wd / "apps" / "redis" / "build"
+    build.mkdir()
+    (build / "flexui-rewriting.json").write_text(json.dumps(rewritten))
+    monkeypatch.chdir(wd / "unikraft")  # not where the app is
+    assert main(["workdir", "clean", str(wd), "--app", "redis"]) == 0
+    assert "MARKER" in (wd / "unikraft" / "lib" / "ukboot" / "boot.c").read_text() and not build.exists()
+    (tmp_path / "elsewhere" / "redis").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "elsewhere")  # a folder of that name here is what --app names
+    assert main(["workdir", "clean", str(wd), "--app", "redis"]) == 2
+    assert f"{tmp_path / 'elsewhere' / 'redis'} is not an app of {wd}" in capsys.readouterr().err
+
+
 def test_cli_status_tells_the_rewriting_from_user_changes(tmp_path, remote, capsys):
     wd = tmp_path / "wd"
     init_workdir(wd, "redis", ["lwip"], str(remote), STAGING)
