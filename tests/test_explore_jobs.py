@@ -45,11 +45,17 @@ for name in ("KRAFTRC", "MAKEFLAGS"):
 """
 
 
-def workdir_with_archive(tmp: Path) -> Path:
+def workdir_with_archive(tmp: Path, remembered: bool = False) -> Path:
+    """A work directory whose tlsf fetches an archive; `remembered`: as after `--build --sources DIR`."""
     wd = make_workdir(tmp)
     makefile = wd / "libs" / "tlsf" / "Makefile.uk"
     makefile.write_text(makefile.read_text() + FETCH)
     subprocess.run(["git", "commit", "-qam", "fetch the TLSF archive"], cwd=makefile.parent, check=True)
+    if remembered:
+        sources = tmp / "sources"
+        sources.mkdir()
+        (sources / ARCHIVE).write_bytes(b"the archive")
+        remember_sources(wd, sources)
     return wd
 
 
@@ -70,11 +76,7 @@ def test_standin_build_job_without_the_archive_fails_naming_it(tmp_path):
 
 
 def test_standin_build_job_builds_with_the_work_directorys_archives_and_kraft_cache(tmp_path, monkeypatch):
-    wd = workdir_with_archive(tmp_path)
-    sources = tmp_path / "sources"
-    sources.mkdir()
-    (sources / ARCHIVE).write_bytes(b"the archive")
-    remember_sources(wd, sources)
+    wd = workdir_with_archive(tmp_path, remembered=True)
     kraftrc = wd / STATE_DIR / "kraftrc"
     kraftrc.parent.mkdir()
     kraftrc.write_text("[list]\norigins = []\n")
@@ -87,11 +89,7 @@ def test_standin_build_job_builds_with_the_work_directorys_archives_and_kraft_ca
 
 
 def test_standin_build_every_configuration_is_built_with_the_apps_make_variables(tmp_path, monkeypatch):
-    wd = workdir_with_archive(tmp_path)
-    sources = tmp_path / "sources"
-    sources.mkdir()
-    (sources / ARCHIVE).write_bytes(b"the archive")
-    remember_sources(wd, sources)
+    wd = workdir_with_archive(tmp_path, remembered=True)
     (wd / "apps" / APP / BUILD_FILE).write_text("make:\n  EXAMPLE_EXTRA: '-O2'\n")  # the user's, not committed
     monkeypatch.setenv("EXPECT_MAKEFLAGS", "EXAMPLE_EXTRA=-O2")
     outcome = build_job(job_for(tmp_path, wd))

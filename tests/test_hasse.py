@@ -41,6 +41,14 @@ def centres(db, app):
     return sorted({points[0], points[len(points) // 2], points[-1]}, key=DesignPoint.key)
 
 
+def hoods(bench, app, zooms=ZOOMS):
+    """(zoom, neighbourhood) around each of the app's centres, at each zoom."""
+    db, _ = bench
+    for centre in centres(db, app):
+        for zoom in zooms:
+            yield zoom, hood_for(bench, app, centre, zoom=zoom)
+
+
 def rank(p: DesignPoint) -> int:
     """Steps from the bottom of the product order: compartments, hardened libraries, mechanism level."""
     hardened = {"uksched+ukschedcoop" if lib in ("uksched", "ukschedcoop") else lib for lib in p.hardened}
@@ -120,29 +128,26 @@ def test_nodes_say_measured_estimated_or_failed_and_meet_the_budget_or_not(bench
 
 @pytest.mark.parametrize("app", APPS)
 def test_boxes_routes_and_labels_never_overlap(bench, app):
-    db, _ = bench
-    for centre in centres(db, app):
-        for zoom in ZOOMS:
-            hood = hood_for(bench, app, centre, zoom=zoom)
-            d = layout(hood, zoom)
-            boxes = list(d.boxes.values())
-            for i, a in enumerate(boxes):
-                for b in boxes[i + 1:]:
-                    assert a.x + a.width <= b.x or b.x + b.width <= a.x or a.y + a.height <= b.y \
-                        or b.y + b.height <= a.y
-            for route in d.routes:
-                upper, lower = d.boxes[route.edge.upper], d.boxes[route.edge.lower]
-                cells = route.cells
-                assert cells[0][1] == upper.y + upper.height and cells[-1][1] == lower.y - 1
-                assert upper.x < cells[0][0] < upper.x + upper.width - 1
-                assert lower.x < cells[-1][0] < lower.x + lower.width - 1
-                assert all(abs(x1 - x0) + abs(y1 - y0) == 1 for (x0, y0), (x1, y1) in itertools.pairwise(cells))
-                assert not any(box.contains(x, y) for box in boxes for x, y in cells)
-                if route.label:
-                    x, y, text = route.label
-                    assert "".join(d.chars[y][x:x + len(text)]) == text
-                    assert set(d.roles[y][x:x + len(text)]) == {"label"}
-                    assert text == name(route.edge.upper, route.edge.lower)
+    for zoom, hood in hoods(bench, app):
+        d = layout(hood, zoom)
+        boxes = list(d.boxes.values())
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1:]:
+                assert a.x + a.width <= b.x or b.x + b.width <= a.x or a.y + a.height <= b.y \
+                    or b.y + b.height <= a.y
+        for route in d.routes:
+            upper, lower = d.boxes[route.edge.upper], d.boxes[route.edge.lower]
+            cells = route.cells
+            assert cells[0][1] == upper.y + upper.height and cells[-1][1] == lower.y - 1
+            assert upper.x < cells[0][0] < upper.x + upper.width - 1
+            assert lower.x < cells[-1][0] < lower.x + lower.width - 1
+            assert all(abs(x1 - x0) + abs(y1 - y0) == 1 for (x0, y0), (x1, y1) in itertools.pairwise(cells))
+            assert not any(box.contains(x, y) for box in boxes for x, y in cells)
+            if route.label:
+                x, y, text = route.label
+                assert "".join(d.chars[y][x:x + len(text)]) == text
+                assert set(d.roles[y][x:x + len(text)]) == {"label"}
+                assert text == name(route.edge.upper, route.edge.lower)
 
 
 def box_text(d, point) -> list[str]:
@@ -189,12 +194,9 @@ def test_names_say_how_a_configuration_differs_from_the_current_one(bench):
 
 @pytest.mark.parametrize("app", APPS)
 def test_names_drawn_together_are_never_the_same(bench, app):
-    db, _ = bench
-    for centre in centres(db, app):
-        for zoom in ZOOMS:
-            hood = hood_for(bench, app, centre, zoom=zoom)
-            names = [name(n.point, hood.centre) for n in hood.nodes]
-            assert len(set(names)) == len(names)
+    for _zoom, hood in hoods(bench, app):
+        names = [name(n.point, hood.centre) for n in hood.nodes]
+        assert len(set(names)) == len(names)
 
 
 def test_a_drawing_wider_than_the_view_wraps_names_to_fit_or_to_come_closest(bench):
@@ -262,12 +264,9 @@ def fewest_crossings(hood) -> int:
 
 @pytest.mark.parametrize("app", APPS)
 def test_the_drawing_crosses_no_more_edges_than_the_best_order_of_its_layers(bench, app):
-    db, _ = bench
-    for centre in centres(db, app):
-        for zoom in ZOOMS[:2]:
-            hood = hood_for(bench, app, centre, zoom=zoom)
-            d = layout(hood, zoom)
-            assert drawn_crossings(d) == crossings(hood, d.order) == fewest_crossings(hood)
+    for zoom, hood in hoods(bench, app, ZOOMS[:2]):
+        d = layout(hood, zoom)
+        assert drawn_crossings(d) == crossings(hood, d.order) == fewest_crossings(hood)
 
 
 def test_crossings_are_fewest_over_five_layers_not_only_next_to_the_centre(bench):
