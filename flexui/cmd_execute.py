@@ -164,10 +164,11 @@ def execute(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace, loop: ClosedLoop, result: LoopResult, unit: str) -> int:
+    from flexui.model.explore.closed_loop import no_answer, nothing_measured
     from flexui.model.isolation.design import DesignPoint
-    from flexui.model.safety.budget_answer import none_meets
 
     answer = sorted(result.answer, key=DesignPoint.key)
+    measured = result.measured + result.reused
     if args.json:
         json.dump({"app": loop.app, "metric": loop.metric, "budget": loop.budget, "space_size": len(loop.points),
                    "measured": result.measured, "reused": result.reused, "failed": result.failed,
@@ -185,11 +186,8 @@ def _report(args: argparse.Namespace, loop: ClosedLoop, result: LoopResult, unit
         for p in answer:
             value = result.plan.values.get(p)
             print(f"  {value:>14,.6g} {unit:<6} {p.label()}" if value is not None else f"  {'':>14} {p.label()}")
-        if not answer and not result.cancelled and not result.measured + result.reused:
-            first = next((r.error for r in result.rows.values() if r.error), "")
-            print(f"  nothing could be measured: every configuration failed; the first failure: {first}")
-        elif not answer and not result.cancelled:
-            print(f"  {none_meets(loop.spec.metrics[loop.metric].higher_is_better)}")
+        if not answer and not result.cancelled:
+            print(f"  {no_answer(result.rows, measured, loop.spec.metrics[loop.metric].higher_is_better)}")
     if result.cancelled:
         return EXIT_CANCELLED
-    return EXIT_NOTHING_MEASURED if result.failed and not result.measured + result.reused else 0
+    return EXIT_NOTHING_MEASURED if nothing_measured(result.rows, measured) else 0

@@ -94,7 +94,7 @@ class RunPlanScreen(ModalScreen[None]):
             f"{status.settled}/{status.total} configurations settled, {status.measured} measured, "
             f"{status.wall:.0f} s")
         if status.done:
-            lines = [p.label() for p in status.answer] or ["none meets the budget"]
+            lines = [p.label() for p in status.answer] or [status.no_answer()]
             self.query_one("#run-answer", Static).update("Safest within the budget:\n  " + "\n  ".join(lines))
 
     def _done(self, cancelled: bool, measured: int, reused: int, wall: float) -> None:

@@ -126,3 +126,17 @@ def test_no_answer_points_the_budget_the_way_that_helps(metric, budget, hint, ca
     app = "redis" if metric == "GET" else "sqlite"
     assert explore_main(["--app", app, "--metric", metric, "--budget", budget]) == 0
     assert f"none meets the budget; {hint}" in capsys.readouterr().out
+
+
+def test_the_run_plan_screen_says_nothing_was_measured_as_the_cli_does():
+    from flexui.model.explore.closed_loop import LoopStatus, Row
+    from flexui.model.isolation.design import DesignPoint
+
+    point = DesignPoint.from_key("tlsf;;fcalls")
+    failed = LoopStatus({point: Row(point, "failed", verdict="failed", error="build failed: no image")}, [],
+                        1, 1, 0, done=True, higher_is_better=False)
+    assert failed.no_answer() == "nothing could be measured: every configuration failed; the first failure: " \
+                                 "build failed: no image"
+    over = LoopStatus({point: Row(point, "done", 9.0, verdict="over")}, [], 1, 1, 1, done=True,
+                      higher_is_better=False)
+    assert over.no_answer() == "none meets the budget; try a higher one"

@@ -29,6 +29,7 @@ from flexui.model.explore.journal import (
 )
 from flexui.model.explore.plan import LoopPlan
 from flexui.model.isolation.design import DesignPoint
+from flexui.model.safety.budget_answer import none_meets
 from flexui.model.workdir.job_trees import TreeSource, prune
 
 PHASES = ("queued", "building", "booting", "measuring", "done", "failed", "reused", "cancelled")
@@ -59,6 +60,23 @@ class LoopStatus:
     done: bool = False
     cancelled: bool = False
     wall: float = 0.0
+    higher_is_better: bool = True
+
+    def no_answer(self) -> str:
+        return no_answer(self.rows, self.measured, self.higher_is_better)
+
+
+def nothing_measured(rows: dict[DesignPoint, Row], measured: int) -> bool:
+    """Every configuration failed: the safest set is unknown, not empty."""
+    return measured == 0 and any(r.phase == "failed" for r in rows.values())
+
+
+def no_answer(rows: dict[DesignPoint, Row], measured: int, higher_is_better: bool) -> str:
+    """Why a finished run has no answer, in the words both the CLI and the Run plan screen show."""
+    if nothing_measured(rows, measured):
+        first = next(r.error for r in rows.values() if r.phase == "failed")
+        return f"nothing could be measured: every configuration failed; the first failure: {first}"
+    return none_meets(higher_is_better)
 
 
 @dataclass
@@ -110,7 +128,8 @@ def run_loop(loop: ClosedLoop, engine, on_update: Callable[[LoopStatus], None] =
 
     def status(done: bool = False, cancelled: bool = False) -> LoopStatus:
         return LoopStatus(rows, plan.answer() if done else [], sum(plan.settled(p) for p in plan.points),
-                          len(plan.points), len(plan.values), done, cancelled, time.monotonic() - start)
+                          len(plan.points), len(plan.values), done, cancelled, time.monotonic() - start,
+                          metric.higher_is_better)
 
     def inputs_of(point: DesignPoint) -> tuple[str, dict[str, str]]:
         if point not in inputs:
