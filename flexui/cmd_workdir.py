@@ -88,7 +88,7 @@ def _clean(args: argparse.Namespace) -> int:
     in_apps = app.resolve().parent == (workdir / "apps").resolve()
     if not in_apps and not (app / KRAFT_YAML).is_file():
         raise WorkdirError(f"{app} is not an app of {workdir} (not in its apps/, no kraft.yaml); "
-                           "pass --app the app directory that was built")
+                           f"pass --app the app that was built: its directory, or its name in {workdir / 'apps'}/")
     build_dir = app / "build"
     if build_dir.is_symlink() or (build_dir.exists() and not build_dir.is_dir()):
         raise WorkdirError(f"{build_dir} is not a build directory (a link or a file); flexui removes only "
