@@ -42,6 +42,7 @@ def binding_rows(screen) -> list[tuple[str, str]]:
         keys.setdefault(binding.action, [])
         if shown not in keys[binding.action]:
             keys[binding.action].append(shown)
-        descriptions.setdefault(binding.action, binding.description or binding.action)
+        # A tooltip is the long form ("Open the command palette" for the bar's "palette").
+        descriptions.setdefault(binding.action, binding.tooltip or binding.description or binding.action)
     rows = [(", ".join(shown), descriptions[action]) for action, shown in keys.items()]
     return sorted(rows, key=lambda kv: (len(kv[0]) > 1, kv[0].lower(), kv[0]))

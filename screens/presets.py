@@ -35,23 +35,27 @@ class CompareScreen(ModalScreen[None]):
         with VerticalScroll(id="compare-box"):
             yield Static(f"[b]{escape(self._left)}[/b]  vs  [b]{escape(self._right)}[/b]   "
                          "(≠ differs · d: only differences · Esc: close)", id="compare-title")
-            yield DataTable(id="compare-table", cursor_type="row")
+            yield DataTable(id="compare-table", cursor_type="row", show_header=False)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        aspect = min(28, max([len(r.aspect) for r in self._rows] + [6]))
-        # Both sides share what the box (95% less frame) leaves; long cells wrap, not run off the edge.
-        side = max(12, (self.app.size.width * 95 // 100 - 4 - aspect - 12) // 2)
+        inside = self.app.size.width * 95 // 100 - 4  # the box is 95% wide, less its frame
+        # The aspect names yield first (a quarter at most): the presets' names are what is compared.
+        aspect = min(28, inside // 4, max([len(r.aspect) for r in self._rows] + [6]))
+        # Both sides share what is left; long cells wrap, not run off the edge.
+        side = max(12, (inside - aspect - 12) // 2)
         table.add_column("", width=1)
         table.add_column("", width=aspect)
-        table.add_column(self._left, width=side)
-        table.add_column(self._right, width=side)
+        table.add_column("left", width=side)
+        table.add_column("right", width=side)
         self._fill()
         table.focus()
 
     def _fill(self) -> None:
         table = self.query_one(DataTable)
         table.clear()
+        # The names head the columns as a row: a header cell would cut a long name, a row wraps it.
+        table.add_row("", "", Text(self._left, style="bold"), Text(self._right, style="bold"), height=None)
         for row in self._rows:
             if self._diff_only and not row.differs:
                 continue
@@ -74,7 +78,7 @@ class PresetsScreen(SessionScreen):
         Binding("x,delete", "delete", "Delete"),
         Binding("space", "mark", "Mark"),
         Binding("c", "compare", "Compare marked"),
-        Binding("equals_sign", "compare_session", "vs session"),
+        Binding("equals_sign", "compare_session", "Compare with session"),
         Binding("A", "toggle_all_apps", "All apps"),
         Binding("q", "app.quit", "Quit", show=False),
     ]

@@ -19,6 +19,11 @@ def test_measured_configuration_with_its_position(tmp_path):
     assert s.overhead > 0 and "measured" in s.line() and "safer: " in s.line()
 
 
+def test_the_80_column_line_keeps_the_unit_and_fits(tmp_path):
+    line = summarize("redis", TWO, BenchDB.load(user_dir=tmp_path)).short_line()
+    assert line.startswith("GET 1.07M req/s measured +12%") and len(line) <= 78
+
+
 def test_an_app_without_data_says_so(tmp_path):
     s = summarize("myapp", TWO, BenchDB.load(user_dir=tmp_path))
     assert s.estimate is None and "no benchmark data" in s.line()

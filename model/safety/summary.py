@@ -52,7 +52,8 @@ class SafetySummary:
         if self.estimate is None:
             return f"{self.app}: no benchmark data"
         over = f" {self.overhead:+.0%}" if self.overhead is not None else ""
-        return (f"{self.metric} {compact(self.estimate.value)} {self.estimate.kind}{over}"
+        value = with_unit(self.estimate.value, self.estimate.unit)
+        return (f"{self.metric} {value} {self.estimate.kind}{over}"
                 f" · ▲{self.safer} safer ▼{self.less_safe} less safe /{self.compared}")
 
 

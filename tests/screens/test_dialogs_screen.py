@@ -86,3 +86,4 @@ async def test_help_lists_each_action_once_with_all_its_keys(tmp_path):
         assert len(descriptions) == len(set(descriptions))
         assert rows["Show help"] in ("f, H", "H, f") and rows["Set to m (module)"] == "m"
         assert not any(k == d for k, d in app.screen._rows)  # no `m m`
+        assert rows["Open the command palette"] == "^p"  # not the key bar's terse "palette"

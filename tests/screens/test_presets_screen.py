@@ -3,6 +3,7 @@
 
 import pytest
 from session_app import make_app
+from textual.geometry import Region
 
 from flexui.model.presets.preset import load_preset
 from flexui.paths import shipped_presets
@@ -132,11 +133,24 @@ async def test_compare_two_presets_side_by_side(tmp_path):
         await pilot.press("d")
         await pilot.pause()
         table = app.screen.query_one("#compare-table")
-        assert table.row_count == sum(r.differs for r in app.screen._rows)
+        assert table.row_count == 1 + sum(r.differs for r in app.screen._rows)  # the names' row too
         await pilot.press("escape")
         await pilot.press("equals_sign")
         await pilot.pause()
         assert isinstance(app.screen, CompareScreen)
+
+
+async def test_compare_at_80_columns_shows_both_names_whole(tmp_path):
+    app = make_app(tmp_path, mode="presets")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await move_to(pilot, "redis-mpk2")
+        await pilot.press("space")
+        await move_to(pilot, "redis-mpk3-hardened")
+        await pilot.press("c")
+        await pilot.pause()
+        table = app.screen.query_one("#compare-table")
+        painted = [strip.text for strip in table.render_lines(Region(0, 0, *table.size))]
+    assert "redis-mpk2" in painted[0] and "redis-mpk3-hardened" in painted[0]
 
 
 async def test_mouse_click_selects_a_row(tmp_path):

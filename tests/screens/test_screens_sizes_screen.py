@@ -22,7 +22,7 @@ async def budget(pilot):
 
 async def compare(pilot):
     await pilot.pause()
-    await pilot.press("space", "down", "c")
+    await pilot.press("down", "down", "down", "space", "down", "c")  # redis-mpk2 vs redis-mpk3-hardened
     await pilot.pause()
 
 
