@@ -26,9 +26,10 @@ from flexui.screens.base import SessionChanged
 from flexui.screens.help import HelpScreen, binding_rows
 from flexui.screens.kconfig.quit import QuitDialog
 from flexui.screens.widgets.chrome import SCREENS
+from flexui.typeahead import TypeaheadApp
 
 
-class FlexApp(App):
+class FlexApp(TypeaheadApp):
     TITLE = "flexui"
     MODES: ClassVar[dict[str, str | Callable[[], Screen]]] = {}  # filled by register_modes()
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]

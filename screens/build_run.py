@@ -114,7 +114,7 @@ class BuildRunScreen(SessionScreen):
             return 60.0
 
     def action_focus_timeout(self) -> None:
-        self.query_one("#timeout", Input).focus()
+        self.set_focus(self.query_one("#timeout", Input))  # now: the next keys typed are the timeout
 
     def action_clear_log(self) -> None:
         self.query_one(RichLog).clear()

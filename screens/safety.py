@@ -300,7 +300,7 @@ class SafetyScreen(SessionScreen):
     def action_focus_budget(self) -> None:
         if self.diagram_shown:
             self.action_toggle_diagram()
-        self.query_one("#budget", Input).focus()
+        self.set_focus(self.query_one("#budget", Input))  # now: the next keys typed are the budget
 
     def action_cycle_order(self) -> None:
         self.query_one("#order", Select).value = ORDERS[(ORDERS.index(self.order) + 1) % len(ORDERS)]
