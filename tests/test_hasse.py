@@ -264,7 +264,8 @@ def fewest_crossings(hood) -> int:
 
 @pytest.mark.parametrize("app", APPS)
 def test_the_drawing_crosses_no_more_edges_than_the_best_order_of_its_layers(bench, app):
-    for zoom, hood in hoods(bench, app, ZOOMS[:2]):
+    """Up to zoom 2, where the exhaustive optimum is quick to find (nginx once drew 14 crossings, not 12)."""
+    for zoom, hood in hoods(bench, app, ZOOMS[:3]):
         d = layout(hood, zoom)
         assert drawn_crossings(d) == crossings(hood, d.order) == fewest_crossings(hood)
 

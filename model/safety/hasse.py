@@ -13,6 +13,7 @@ the cells and their roles. Safer configurations are drawn above less safe ones.
 from __future__ import annotations
 
 import itertools
+import math
 import random
 import re
 from collections.abc import Callable, Set
@@ -160,14 +161,21 @@ def _cost(n: Node) -> float:
 
 # -- order within layers ----------------------------------------------------------
 
+EXACT_ORDERS = 720  # orders of the fixed layers of a stretch tried when finding its exact optimum
+
+
 def order_layers(hood: Neighbourhood, starts: int = 12) -> dict[int, list[DesignPoint]]:
-    """Each layer's left-to-right order with few crossings, the best of several starts.
+    """Each layer's left-to-right order with few crossings, the best of several starts, then made exact.
 
     Starts: the order kept, barycentre and median sweeps outward from the
     centre, then down and up over every layer, and a few shuffles. From each,
     every layer in turn (down, then up, until nothing changes) takes the order
     with the fewest crossings against its two fixed neighbours, found exactly
-    (layers hold a handful of nodes).
+    (layers hold a handful of nodes). That can stop in a local optimum where
+    two layers would have to change together, so each stretch between
+    one-node layers is then solved exactly where that is cheap (see
+    `_exact_stretch`); an order already optimal is kept, so the picture only
+    changes where it gains.
     """
     keys = sorted(hood.layers)
     above: dict[DesignPoint, list[DesignPoint]] = {n.point: [] for n in hood.nodes}
@@ -190,37 +198,12 @@ def order_layers(hood: Neighbourhood, starts: int = 12) -> dict[int, list[Design
 
     def best_row(order: Order, k: int) -> bool:
         """Layer k in its order with the fewest crossings against layers k-1 and k+1; True if it changed."""
-        row = order[k]
-        n = len(row)
-        sides = [({p: i for i, p in enumerate(order[r])}, above if r > k else below)
-                 for r in (k - 1, k + 1) if r in order]
-        ends = [[sorted(pos[q] for q in links[p]) for pos, links in sides] for p in row]
-        cost = [[sum(1 for s in range(len(sides)) for a in ends[u][s] for b in ends[v][s] if a > b)
-                 for v in range(n)] for u in range(n)]  # cost[u][v]: crossings of u's and v's edges, u left of v
-        now = sum(cost[u][v] for u in range(n) for v in range(u + 1, n))
-        full = (1 << n) - 1
-        least = [now + 1] * (1 << n)
-        least[0] = 0
-        last = [0] * (1 << n)
-        added = [[0] * n for _ in range(1 << n)]  # added[S][v]: crossings of v placed right of the set S
-        for subset in range(1, 1 << n):
-            low = (subset & -subset).bit_length() - 1
-            rest = added[subset & (subset - 1)]
-            added[subset] = [rest[v] + cost[low][v] for v in range(n)]
-        for subset in range(1 << n):
-            if least[subset] > now:
-                continue
-            for v in range(n):
-                if not subset >> v & 1 and least[subset] + added[subset][v] < least[subset | 1 << v]:
-                    least[subset | 1 << v] = least[subset] + added[subset][v]
-                    last[subset | 1 << v] = v
-        if least[full] >= now:
+        sides = [({p: i for i, p in enumerate(order[r])}, above if r > k else below) for r in (k - 1, k + 1)
+                 if r in order]
+        _, _, placed = _fewest_in_row([[sorted(pos[q] for q in links[p]) for pos, links in sides] for p in order[k]])
+        if placed is None:
             return False
-        placed, subset = [], full
-        while subset:
-            placed.append(row[last[subset]])
-            subset ^= 1 << last[subset]
-        order[k] = placed[::-1]
+        order[k] = [order[k][i] for i in placed]
         return True
 
     def settle(order: Order) -> Order:
@@ -254,7 +237,92 @@ def order_layers(hood: Neighbourhood, starts: int = 12) -> dict[int, list[Design
         count = crossings(hood, order)
         if count < fewest:
             best, fewest = order, count
+    stretch: list[int] = []
+    for k in keys:
+        stretch.append(k)
+        if len(best[k]) == 1 or k == keys[-1]:
+            _exact_stretch(best, stretch, above, below)
+            stretch = [k]
     return best
+
+
+def _exact_stretch(order: dict[int, list[DesignPoint]], stretch: list[int],
+                   above: dict[DesignPoint, list[DesignPoint]], below: dict[DesignPoint, list[DesignPoint]]) -> None:
+    """Layers `stretch` (ending on one-node layers or the diagram's ends) in their fewest crossings, if cheap.
+
+    Crossings happen only between adjacent layers and a one-node layer has
+    one order, so stretches are independent. With every other layer's order
+    fixed, the layers between are independent too and each is solved
+    exactly; trying every order of the fixed ones (the cheaper half, while at
+    most EXACT_ORDERS, half of them as reversing every layer changes nothing)
+    gives the exact optimum. The order in hand is kept unless beaten.
+    """
+    halves = [stretch[0::2], stretch[1::2]]
+    tries = [math.prod(math.factorial(len(order[k])) for k in half) for half in halves]
+    fixed = [k for k in halves[tries.index(min(tries))] if len(order[k]) > 1]
+    free = [k for k in stretch if k not in fixed and len(order[k]) > 1]
+    if not fixed or not free or min(tries) > EXACT_ORDERS:
+        return
+    base = {k: list(order[k]) for k in stretch}
+    index = {p: i for k in stretch for i, p in enumerate(base[k])}
+    # per free layer, per node: the indices in `base` of the nodes it links to in each fixed neighbour
+    links = {k: [[(r, [index[q] for q in (above if r > k else below)[p]]) for r in (k - 1, k + 1) if r in fixed]
+                 for p in base[k]] for k in free}
+
+    def solve(rows: dict[int, tuple[int, ...]]) -> dict[int, tuple[int, int, list[int] | None]]:
+        """Each free layer's (crossings now, fewest, order) with the fixed layers in `rows`."""
+        at = {r: {i: x for x, i in enumerate(rows[r])} for r in fixed}
+        return {k: _fewest_in_row([[sorted(at[r][i] for i in near) for r, near in node] for node in links[k]])
+                for k in free}
+
+    least = sum(now for now, _, _ in solve({r: tuple(range(len(base[r]))) for r in fixed}).values())
+    for rows in itertools.product(*(itertools.permutations(range(len(base[r]))) for r in fixed)):
+        if rows[0][0] > rows[0][-1]:
+            continue
+        trial = dict(zip(fixed, rows))
+        solved = solve(trial)
+        count = sum(fewest for _, fewest, _ in solved.values())
+        if count < least:
+            least = count
+            order.update({r: [base[r][i] for i in trial[r]] for r in fixed})
+            order.update({k: base[k] if placed is None else [base[k][i] for i in placed]
+                          for k, (_, _, placed) in solved.items()})
+
+
+def _fewest_in_row(ends: list[list[list[int]]]) -> tuple[int, int, list[int] | None]:
+    """(crossings now, fewest crossings, the order reaching them or None if no better) of a layer's nodes
+    against its fixed neighbours: `ends[u][s]` are the sorted positions node u links to on side s.
+
+    Exact over subsets (layers hold a handful of nodes).
+    """
+    n = len(ends)
+    sides = range(len(ends[0])) if ends else range(0)
+    cost = [[sum(1 for s in sides for a in ends[u][s] for b in ends[v][s] if a > b)
+             for v in range(n)] for u in range(n)]  # cost[u][v]: crossings of u's and v's edges, u left of v
+    now = sum(cost[u][v] for u in range(n) for v in range(u + 1, n))
+    full = (1 << n) - 1
+    least = [now + 1] * (1 << n)
+    least[0] = 0
+    last = [0] * (1 << n)
+    added = [[0] * n for _ in range(1 << n)]  # added[S][v]: crossings of v placed right of the set S
+    for subset in range(1, 1 << n):
+        low = (subset & -subset).bit_length() - 1
+        rest = added[subset & (subset - 1)]
+        added[subset] = [rest[v] + cost[low][v] for v in range(n)]
+    for subset in range(1 << n):
+        if least[subset] > now:
+            continue
+        for v in range(n):
+            if not subset >> v & 1 and least[subset] + added[subset][v] < least[subset | 1 << v]:
+                least[subset | 1 << v] = least[subset] + added[subset][v]
+                last[subset | 1 << v] = v
+    if least[full] >= now:
+        return now, now, None
+    placed, subset = [], full
+    while subset:
+        placed.append(last[subset])
+        subset ^= 1 << last[subset]
+    return now, least[full], placed[::-1]
 
 
 def crossings(hood: Neighbourhood, order: dict[int, list[DesignPoint]]) -> int:
