@@ -22,7 +22,7 @@ class WorkdirRequest:
 class WorkdirInitDialog(FormDialog[WorkdirRequest | None]):
     """The three answers `flexui workdir init DIR --remote R [--pins F]` takes, with their defaults."""
 
-    CSS_PATH = "workdir_dialog.tcss"
+    CSS_PATH = ["widgets/dialogs.tcss", "workdir_dialog.tcss"]  # one `.dialog` look, wider here
 
     def __init__(self, app_name: str, directory: Path, remote: str) -> None:
         super().__init__()

@@ -13,6 +13,7 @@ from flexui.screens.help import HelpScreen
 from flexui.screens.kconfig.explain import WhyNotDialog
 from flexui.screens.kconfig.info import InfoDialog
 from flexui.screens.widgets.dialogs import ConfirmDialog
+from flexui.screens.workdir_dialog import WorkdirInitDialog
 
 
 class Asker(App):
@@ -87,3 +88,32 @@ async def test_help_lists_each_action_once_with_all_its_keys(tmp_path):
         assert rows["Show help"] in ("f, H", "H, f") and rows["Set to m (module)"] == "m"
         assert not any(k == d for k, d in app.screen._rows)  # no `m m`
         assert rows["Open the command palette"] == "^p"  # not the key bar's terse "palette"
+
+
+class TwoDialogs(App):
+    """Makes a confirm dialog or the work-directory dialog."""
+
+    def __init__(self, tmp_path) -> None:
+        super().__init__()
+        self.tmp_path = tmp_path
+
+    def dialog(self, which: str):
+        if which == "confirm":
+            return ConfirmDialog("Remove compartment comp2?")
+        return WorkdirInitDialog("redis", self.tmp_path / "work", "https://example.invalid/unikraft")
+
+
+@pytest.mark.parametrize("first", ["confirm", "workdir"])
+async def test_each_dialog_keeps_its_width_whichever_was_shown_first(first, tmp_path):
+    """Both dialogs style `.dialog`; once both screens' styles are loaded neither may take the other's width."""
+    app = TwoDialogs(tmp_path)
+    other = "workdir" if first == "confirm" else "confirm"
+    widths = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        for which in (first, other, first, other):
+            await app.push_screen(app.dialog(which))
+            await pilot.pause()
+            widths.append((which, app.screen.query_one(".dialog").outer_size.width))
+            app.pop_screen()
+            await pilot.pause()
+    assert set(widths) == {("confirm", 70), ("workdir", 80)}
