@@ -119,14 +119,18 @@ async def test_delete_removes_user_presets_only(tmp_path, user_dirs):
         assert "mine" not in names_on_screen(app)
 
 
+async def compare(pilot, marked: str, other: str) -> None:
+    await move_to(pilot, marked)
+    await pilot.press("space")
+    await move_to(pilot, other)
+    await pilot.press("c")
+    await pilot.pause()
+
+
 async def test_compare_two_presets_side_by_side(tmp_path):
     app = make_app(tmp_path, mode="presets")
     async with app.run_test(size=(140, 40)) as pilot:
-        await move_to(pilot, "redis-mpk2")
-        await pilot.press("space")
-        await move_to(pilot, "redis-mpk3")
-        await pilot.press("c")
-        await pilot.pause()
+        await compare(pilot, "redis-mpk2", "redis-mpk3")
         assert isinstance(app.screen, CompareScreen)
         rows = {r.aspect: r for r in app.screen._rows}
         assert rows["compartments"].left == "2" and rows["compartments"].right == "3"
@@ -143,11 +147,7 @@ async def test_compare_two_presets_side_by_side(tmp_path):
 async def test_compare_at_80_columns_shows_both_names_whole(tmp_path):
     app = make_app(tmp_path, mode="presets")
     async with app.run_test(size=(80, 24)) as pilot:
-        await move_to(pilot, "redis-mpk2")
-        await pilot.press("space")
-        await move_to(pilot, "redis-mpk3-hardened")
-        await pilot.press("c")
-        await pilot.pause()
+        await compare(pilot, "redis-mpk2", "redis-mpk3-hardened")
         table = app.screen.query_one("#compare-table")
         painted = [strip.text for strip in table.render_lines(Region(0, 0, *table.size))]
     assert "redis-mpk2" in painted[0] and "redis-mpk3-hardened" in painted[0]
