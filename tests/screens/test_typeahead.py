@@ -13,6 +13,14 @@ from flexui.screens.safety import SafetyScreen
 NAMES = {"/": "slash", "\r": "enter", ".": "full_stop"}
 
 
+async def settle(pilot, done, seconds: float = 20.0) -> None:
+    """Pause until `done()` holds (a loaded machine takes longer to show a screen), or give up."""
+    for _ in range(int(seconds / 0.1)):
+        if done():
+            return
+        await pilot.pause(0.1)
+
+
 def type_ahead(app, text: str) -> None:
     """All of `text` read from the terminal at once, before any of it is handled."""
     for char in text:
@@ -24,7 +32,8 @@ async def test_the_search_gets_every_letter_typed_right_after_slash(tmp_path):
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         type_ahead(app, "/ymn")  # y, m and n set a value on the menu: here they are the search
-        await pilot.pause(0.5)
+        await settle(pilot, lambda: isinstance(app.screen, SearchDialog) and len(app.screen.query_one(
+            "#search-input").value) == 3)
         assert isinstance(app.screen, SearchDialog)
         assert app.screen.query_one("#search-input").value == "ymn"
         assert not app.session.dirty
@@ -37,7 +46,7 @@ async def test_a_budget_typed_ahead_sets_the_budget_and_loads_nothing(tmp_path):
         before = app.session.iso
         app.post_message(events.Key("f4", None))
         type_ahead(app, "b800k\r")
-        await pilot.pause(0.5)
+        await settle(pilot, lambda: isinstance(app.screen, SafetyScreen) and app.screen._answer)
         assert isinstance(app.screen, SafetyScreen)
         assert app.screen.query_one("#budget").value == "800k"
         assert app.screen._answer and app.session.iso == before and not app.session.dirty
