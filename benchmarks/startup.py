@@ -10,14 +10,13 @@ Trees: the embedded tree (app redis), the embedded tree with a generated
 2,400-symbol app Config.uk, and a real FlexOS checkout when FLEXUI_REAL_TREE
 is set. Targets: first menu and first key answered at most 2x menuconfig.
 
-First visit of each screen after start: in a fresh process per run, the app
-runs headless under Textual's Pilot on the same app, settles on the Kconfig
-screen, then each screen's key is pressed once and timed until the screen
-is composed and painted (Run plan: its dialog up, then cancelled before it
+First visit of each screen after start: in the same real terminal, a fresh
+process per visit starts on the Kconfig screen and, once its work after the
+first paint is done, gets the screen's key; the clock stops when the screen's
+own text is on the terminal (Run plan: its dialog up, then cancelled before it
 builds anything). Target: each under 150 ms. Also printed: the process's CPU
 time in that window, and the same key on a second visit (the screen already
-built): Pilot waits for idle in 20 ms slices, so that shows how much of each
-figure is this waiting and a mere switch of screens.
+built), which is what a mere switch of screens costs.
 
 flexui's modules are byte-compiled first, as `pip install` does: kconfiglib
 and Textual come with their bytecode, and an environment with
@@ -30,9 +29,7 @@ sources on every start.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import compileall
-import json
 import os
 import shlex
 import shutil
@@ -60,12 +57,13 @@ FLEXUI_SEARCH = "every word must match"
 MENUCONFIG_SEARCH = "Jump to symbol"
 KEY_TARGET = 2.0  # flexui at most this many times menuconfig's time
 VISIT_TARGET = 0.150  # seconds, each screen's first visit
-# (screen shown, keys pressed before the timed one, the timed key, the screen class it shows)
-VISITS = (("Compartments", (), "f3", "CompartmentsScreen"),
-          ("Safety", (), "f4", "SafetyScreen"),
-          ("Build/Run", (), "f5", "BuildRunScreen"),
-          ("Presets", (), "f6", "PresetsScreen"),
-          ("Run plan", ("f4", "b", *"500k", "enter"), "x", "RunPlanScreen"))
+SETTLE = 1.5  # seconds from the first menu to a visit's key: the work after the first paint is done
+# (screen, keys sent before the timed one, the timed key, text on screen once it is drawn)
+VISITS = (("Compartments", (), "F3", ("+ new", "1. comp1")),
+          ("Safety", (), "F4", ("Next safer steps", "baseline (one compartment")),
+          ("Build/Run", (), "F5", ("timeout (s)",)),
+          ("Presets", (), "F6", ("Safer/less safe", "redis-mpk1-hardened")),
+          ("Run plan", ("F4", "b", "500k", "Enter"), "x", ("c/Esc: cancel the run",)))
 
 
 def screen(session: str) -> str:
@@ -147,62 +145,62 @@ def measure(label: str, workdir: Path, app: Path, build: Path, repeat: int) -> N
           f"   {'OK' if answer <= KEY_TARGET else 'OVER TARGET'}")
 
 
-async def _visit_times(app_dir: Path, workdir: Path) -> dict[str, dict[str, float]]:
-    """One process's first visits, in seconds: key pressed -> the screen composed and painted
-    (wall clock, and CPU), then a second visit of each screen the Kconfig screen's keys reach."""
-    from flexui.app import FlexApp
-    from flexui.launch import open_session
-    from flexui.model.kconfig.tree import locate as locate_tree
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its threads so far (10 ms ticks)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
-    session, notes = open_session(app_dir, workdir=locate_tree(workdir=workdir))
-    app = FlexApp(session, notes=notes)
-    times: dict[str, dict[str, float]] = {"wall": {}, "cpu": {}, "again": {}}
-    async with app.run_test(size=(int(SIZE[0]), int(SIZE[1]))) as pilot:
-        for name, before, key, shown in VISITS:
-            await pilot.press("f2")
-            await pilot.pause(0.5)  # the Kconfig screen's after-paint work is done
-            for earlier in before:
-                await pilot.press(earlier)
-            await pilot.pause(0.2)
-            start, cpu = time.perf_counter(), time.process_time()
-            await pilot.press(key)
-            await pilot.pause()
-            times["wall"][name] = time.perf_counter() - start
-            times["cpu"][name] = time.process_time() - cpu
-            if type(app.screen).__name__ != shown:
-                raise SystemExit(f"{key} showed {type(app.screen).__name__}, not {shown}")
-            if name == "Run plan":  # cancel, then close once every build and guest stopped
-                await pilot.press("c")
-                while type(app.screen).__name__ == shown:
-                    await pilot.pause(0.1)
-                    if app.screen.finished:
-                        await pilot.press("c")
-        for name, before, key, _ in VISITS:
-            if not before:
-                await pilot.press("f2")
-                await pilot.pause(0.5)
-                start = time.perf_counter()
-                await pilot.press(key)
-                await pilot.pause()
-                times["again"][name] = time.perf_counter() - start
-    return times
+
+def _send(session: str, *keys: str) -> None:
+    subprocess.run(["tmux", "send-keys", "-t", session, *keys], check=True)
+
+
+def visit(command: list[str], cwd: Path, before: tuple[str, ...], key: str,
+          markers: tuple[str, ...]) -> dict[str, float]:
+    """One fresh process: seconds from `key` sent to its screen on the terminal (and the
+    process's CPU in that time), then, for screens reached from the Kconfig screen, the
+    same key again once the screen exists, which is what switching screens costs."""
+    session = f"flexui-visit-{os.getpid()}"
+    shell = f"cd {shlex.quote(str(cwd))} && exec {shlex.join(command)}"
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", SIZE[0], "-y", SIZE[1],
+                    "-e", "TERM=xterm-256color", shell], check=True)
+    try:
+        pid = int(subprocess.run(["tmux", "display", "-p", "-t", session, "#{pane_pid}"],
+                                 capture_output=True, text=True, check=True).stdout)
+        _wait_for(session, FIRST_MENU, time.perf_counter(), "first menu")
+        if before:
+            _send(session, *before)
+        time.sleep(SETTLE)
+        cpu, start = _cpu_seconds(pid), time.perf_counter()
+        _send(session, key)
+        times = {"wall": _wait_for(session, markers, start, f"screen after {key}")}
+        times["cpu"] = _cpu_seconds(pid) - cpu
+        if before:  # the Run plan: cancel, then wait until every build and guest stopped
+            while "Run plan:" in screen(session):
+                _send(session, "c")
+                time.sleep(0.5)
+        else:
+            _send(session, "F2")
+            time.sleep(SETTLE)
+            start = time.perf_counter()
+            _send(session, key)
+            times["again"] = _wait_for(session, markers, start, f"screen after {key} again")
+        return times
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
 
 
 def visits(label: str, workdir: Path, app: Path, repeat: int) -> None:
-    """Each screen's first visit, each run in a fresh process (imports and CSS included)."""
-    runs = []
-    for _ in range(repeat + 1):  # the first warms the file cache
-        done = subprocess.run([sys.executable, __file__, "--visits-child", str(app), str(workdir)],
-                              capture_output=True, text=True, env={**os.environ, "TERM": "xterm-256color"})
-        if done.returncode != 0:
-            raise SystemExit(f"screen visits failed:\n{done.stdout}{done.stderr}")
-        runs.append(json.loads(done.stdout.splitlines()[-1]))
-    print(f"{label}: first visit of each screen, {repeat} fresh processes (Pilot, {SIZE[0]}x{SIZE[1]})")
-    for name, *_ in VISITS:
-        times = [run["wall"][name] for run in runs[1:]]
+    """Each screen's first visit, each in a fresh process (imports and CSS included)."""
+    command = [sys.executable, "-m", "flexui", "--app", str(app), "--workdir", str(workdir)]
+    print(f"{label}: first visit of each screen, {repeat} fresh processes each"
+          f" (tmux {SIZE[0]}x{SIZE[1]}, key sent {SETTLE:.1f} s after the first menu)")
+    for name, before, key, markers in VISITS:
+        runs = [visit(command, app, before, key, markers) for _ in range(repeat + 1)][1:]
+        times = [run["wall"] for run in runs]
         median = statistics.median(times)
-        cpu = statistics.median(run["cpu"][name] for run in runs[1:])
-        again = [run["again"][name] for run in runs[1:] if name in run["again"]]
+        cpu = statistics.median(run["cpu"] for run in runs)
+        again = [run["again"] for run in runs if "again" in run]
         second = f"second visit {statistics.median(again) * 1000:4.0f} ms" if again else " " * 21
         print(f"  {name:<14} median {median * 1000:5.0f} ms   best {min(times) * 1000:5.0f} ms"
               f"   CPU {cpu * 1000:4.0f} ms   {second}"
@@ -236,26 +234,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--visits-only", action="store_true", help="only the screens' first visits")
-    parser.add_argument("--visits-child", nargs=2, metavar=("APP", "WORKDIR"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.visits_child:
-        app, workdir = map(Path, args.visits_child)
-        print(json.dumps(asyncio.run(_visit_times(app, workdir))))
-        return 0
     if shutil.which("tmux") is None or shutil.which("menuconfig") is None:
         print("startup.py needs tmux and kconfiglib's menuconfig on PATH", file=sys.stderr)
         return 2
     for package in (flexui, flexui.model, flexui.screens):
         compileall.compile_dir(Path(package.__file__).parent, quiet=1)
     tree = embedded_tree()
-    if args.visits_only:
-        return _visits_all(tree, args.repeat)
     # A session that outlives the measured ones: a tmux server whose last session has
     # just ended may still be exiting when the next one starts.
     keeper = f"flexui-bench-keep-{os.getpid()}"
     subprocess.run(["tmux", "new-session", "-d", "-s", keeper, "sleep 3600"], check=True)
     try:
-        return _measure_all(tree, args.repeat)
+        return _visits_all(tree, args.repeat) if args.visits_only else _measure_all(tree, args.repeat)
     finally:
         subprocess.run(["tmux", "kill-session", "-t", keeper], capture_output=True)
 

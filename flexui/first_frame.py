@@ -212,6 +212,8 @@ def paint(session: Session) -> Painted | None:
         return None
     quiet = list(attrs)
     quiet[3] &= ~(termios.ECHO | termios.ICANON)  # lflag: keys wait unechoed for the app
+    # iflag, as Textual will set it: Enter stays Enter (not ^J), ^S and ^Q stay keys.
+    quiet[0] &= ~(termios.ICRNL | termios.INLCR | termios.IGNCR | termios.IXON | termios.IXOFF)
     termios.tcsetattr(fd, termios.TCSANOW, quiet)
     frame = frame_for(session, MenuNavigator(session.kconf), width, height)
     os.write(sys.stdout.fileno(), to_ansi(frame, load_styles()).encode("utf-8"))

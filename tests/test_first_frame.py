@@ -125,6 +125,21 @@ def test_menu_is_on_the_terminal_before_textual_starts_and_early_keys_reach_the_
     assert term.after == term.before, "echo and line editing must come back after flexui exits"
 
 
+def test_enter_typed_while_the_first_frame_is_up_is_enter_in_the_app(app_copy):
+    term = flexui_terminal(app_copy, {})
+    try:
+        early = term.read_until(b"Architecture Selection")
+        assert TEXTUAL_STARTED not in early
+        term.type(b"\r")  # on the first entry, Architecture Selection: opens it
+        term.read_until(TEXTUAL_STARTED)
+        term.read_until(b"x86 compatible")
+        time.sleep(0.3)
+        term.type(b"q")
+    finally:
+        code = term.close()
+    assert code == 0 and term.after == term.before
+
+
 def test_first_frame_can_be_turned_off(app_copy):
     term = flexui_terminal(app_copy, {first_frame.OFF_SWITCH: "0"})
     try:
