@@ -53,6 +53,32 @@ class FlexApp(TypeaheadApp):
         self._unsubscribe = session.subscribe(self._on_session_event)
         # Each screen -> the style inputs (theme variables, ANSI theme) its nodes were styled with.
         self._styled_with: weakref.WeakKeyDictionary[Screen, tuple[Any, ...]] = weakref.WeakKeyDictionary()
+        self._holds: set[object] = set()  # see delay_update
+
+    def delay_update(self, delay: float = 0.05) -> None:
+        """Hold frames while a screen switch is under way, until the screen shown can draw itself.
+
+        Textual holds them a fixed 50 ms from the key: a screen already built
+        came 50 ms late, and a first visit, composing for longer than that,
+        drew its first frame for nothing and drew it again once the hold ended.
+        A screen's resume ends the holds (`release_holds`); the 50 ms stays as
+        the limit for whatever else holds frames (the command palette).
+        """
+        hold = object()
+        self._holds.add(hold)
+        self._begin_batch()
+        self.set_timer(delay, functools.partial(self._release, hold), name="delay_update")
+
+    def release_holds(self) -> None:
+        for hold in list(self._holds):
+            self._release(hold)
+
+    def _release(self, hold: object) -> None:
+        if hold in self._holds:
+            self._holds.discard(hold)
+            self._end_batch()
+            if not self._batch_count:
+                self.screen.refresh()
 
     def get_screen(self, screen: Screen | str, screen_class: type[Screen] | None = None) -> Screen:  # type: ignore[override]
         """A screen about to be shown, with its .tcss and its breakpoint class already in place.

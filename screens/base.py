@@ -86,6 +86,7 @@ class SessionScreen(Screen):
         yield from ()
 
     def on_mount(self) -> None:
+        """Textual calls this after each subclass's own on_mount (a handler of every class runs)."""
         self.query_one(StatusHeader).render_status(self.session)
 
     def on_tab_bar_chosen(self, message: TabBar.Chosen) -> None:
@@ -95,6 +96,7 @@ class SessionScreen(Screen):
         self._hidden = True
 
     def on_screen_resume(self) -> None:
+        self.app.release_holds()  # composed and mounted: its layout now is the frame to show
         if self.RENDERS_ON_MOUNT and not self._hidden:
             return
         self._hidden = False

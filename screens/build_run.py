@@ -62,7 +62,6 @@ class BuildRunScreen(SessionScreen):
             yield RichLog(id="build-log", max_lines=20000, wrap=False, markup=False, highlight=False)
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one(ProgressBar).display = False  # shown while a build runs
         self._status("b: build the image · r: boot it on QEMU · c: cancel or stop")
 

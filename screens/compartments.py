@@ -197,7 +197,6 @@ class CompartmentsScreen(SessionScreen):
             yield Static(id="problems", markup=False)
 
     def on_mount(self) -> None:
-        super().on_mount()
         self._show_board(self._composed_board)
 
     def refresh_from_session(self, event: SessionEvent | None) -> None:

@@ -96,7 +96,6 @@ class PresetsScreen(SessionScreen):
                 yield Static(id="preset-detail")
 
     def on_mount(self) -> None:
-        super().on_mount()
         table = self.query_one("#preset-table", DataTable)
         table.add_columns(" ", "Preset", "App", "Estimate", "Safer/less safe", "Mechanism", "Comp.",
                           "Hardened", "Source")

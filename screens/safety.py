@@ -89,7 +89,6 @@ class SafetyScreen(SessionScreen):
             yield Static(id="hasse-detail", markup=False)
 
     def on_mount(self) -> None:
-        super().on_mount()
         db, estimator = self.app.benchmarks
         metrics = db.metrics(self.session.app_name)
         select = self.query_one("#metric", Select)

@@ -132,7 +132,6 @@ class MenuconfigScreen(SessionScreen):
         return self.query_one(MenuList)
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.set_timer(1.0, lambda: self.app.learn_first_frame(self.nav))  # once focus has settled
         self.call_after_refresh(self.query_one(SafetyLine).show, self.session)  # after the first menu
         self.menu_list.focus()
