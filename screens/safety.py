@@ -47,7 +47,7 @@ class SafetyScreen(SessionScreen):
     MODE = "safety"
     CSS_PATH = "safety.tcss"
     RENDERS_ON_MOUNT = True
-    AUTO_FOCUS = "#steps"
+    AUTO_FOCUS = ""  # on_mount focuses the steps without scrolling to them
     BINDINGS = [
         Binding("b", "focus_budget", "Budget"),
         Binding("d", "toggle_diagram", "Graph"),
@@ -77,10 +77,12 @@ class SafetyScreen(SessionScreen):
                 with Vertical(classes="half"):
                     yield Label("Next safer steps (Enter loads one)", classes="table-title")
                     yield PointTable(id="steps")
+                    yield Static(id="steps-detail", classes="row-detail", markup=False)
                 with Vertical(classes="half"):
                     yield Label("Safest configurations within the budget (Enter loads one)",
                                 classes="table-title", id="budget-title")
                     yield PointTable(id="budget-table")
+                    yield Static(id="budget-table-detail", classes="row-detail", markup=False)
             yield CostView(id="cost-breakdown")
             yield Static(id="neighbourhood", markup=False)
         with Vertical(id="hasse-pane"):
@@ -98,8 +100,8 @@ class SafetyScreen(SessionScreen):
                 select.value = summarize(self.session.app_name, DesignPoint.of(self.session.iso), db,
                                          estimator).metric
         self.refresh_from_session(None)
-        # Focusing the steps table scrolled the summary out of an 80x24 view.
-        self.call_after_refresh(self.query_one("#safety-body").scroll_home, animate=False)
+        # Scrolled to, the steps table pushed the summary out of an 80x24 view.
+        self.set_focus(self.query_one("#steps"), scroll_visible=False)
 
     @property
     def metric(self) -> str | None:
@@ -149,9 +151,13 @@ class SafetyScreen(SessionScreen):
             _, estimator = self.app.benchmarks
             for step in next_safer_steps(summary, estimator):
                 e = step.estimate
-                rows.append(((step.what, with_unit(e.value, e.unit), e.kind,
-                              f"{e.relative_to(summary.estimate):+.0%}"), step.point))
-        self.query_one("#steps", PointTable).show(("step", "value", "basis", "slower"), rows)
+                rows.append(((with_unit(e.value, e.unit), e.kind, f"{e.relative_to(summary.estimate):+.0%}",
+                              step.what), step.point))
+        steps = self.query_one("#steps", PointTable)
+        # The figures first, as in the budget's table: a narrow pane cuts the words, whose whole
+        # result is under the table.
+        steps.show(("value", "basis", "slower", "step"), rows)
+        self._show_detail(steps)
 
     def _measured(self) -> dict[DesignPoint, float]:
         db, _ = self.app.benchmarks
@@ -258,17 +264,29 @@ class SafetyScreen(SessionScreen):
         summary = self.summary
         if summary is None or summary.estimate is None or summary.metric is None:
             table.show((), [])
+            self._show_detail(table)
             return
         db, estimator = self.app.benchmarks
         answers = safest_within(summary.app, summary.metric, budget, db, estimator, self.order)
         table.show(("value", "basis", "configuration"),
                    [((with_unit(a.estimate.value, a.estimate.unit), a.estimate.kind, short(a.point)), a.point)
                     for a in answers])
+        self._show_detail(table)
         measured = sum(1 for a in answers if a.estimate.kind == "measured")
         self.query_one("#budget-title", Label).update(
             f"Safest with {summary.metric} {'>=' if summary.estimate.higher_is_better else '<='} "
             f"{with_unit(budget, summary.estimate.unit)}: {measured} measured, {len(answers) - measured} "
             "estimated (Enter loads one)")
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if isinstance(event.data_table, PointTable):
+            self._show_detail(event.data_table)
+
+    def _show_detail(self, table: PointTable) -> None:
+        """The highlighted row's whole configuration, which the table's column cuts off."""
+        point = table.chosen()
+        self.query_one(f"#{table.id}-detail", Static).update(f"▸ {short(point)}" if point else "")
 
     @on(Input.Submitted, "#budget")
     def _budget(self, event: Input.Submitted) -> None:

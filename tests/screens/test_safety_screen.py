@@ -5,7 +5,7 @@ from __future__ import annotations
 from session_app import make_app
 
 from flexui.model.isolation.design import DesignPoint
-from flexui.screens.safety import SafetyScreen
+from flexui.screens.safety import SafetyScreen, short
 
 SIZE = (140, 44)
 
@@ -62,10 +62,28 @@ async def test_steps_columns_fit_their_cells_from_the_first_paint(tmp_path):
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.pause()
         table = app.screen.query_one("#steps")
-        step = table.ordered_columns[0]
-        assert step.get_render_width(table) >= max(len(table.get_row_at(i)[0]) for i in range(table.row_count))
-        assert all(table.get_row_at(i)[0].split()[0] in ("isolate", "harden", "stronger")
+        step = table.ordered_columns[-1]
+        assert str(step.label) == "step"
+        assert step.get_render_width(table) >= max(len(table.get_row_at(i)[-1]) for i in range(table.row_count))
+        assert all(table.get_row_at(i)[-1].split()[0] in ("isolate", "harden", "stronger")
                    for i in range(table.row_count))
+
+
+async def test_the_whole_configuration_of_the_highlighted_row_is_under_its_table_at_80x24(tmp_path):
+    app = make_app(tmp_path, mode="safety")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("b")
+        await type_text(pilot, "500k")
+        await pilot.press("enter", "down")
+        await pilot.pause()
+        table, detail = app.screen.query_one("#budget-table"), app.screen.query_one("#budget-table-detail")
+        whole = short(table.points[1])
+        assert table.get_row_at(1)[-1] == whole and len(whole) > table.size.width  # the row cuts it
+        assert detail.region.height >= 2 and detail.region.y < 24  # on screen, wrapped
+        assert str(detail.render()).replace("\n", " ") == f"▸ {whole}"
+        steps = app.screen.query_one("#steps-detail")
+        assert str(steps.render()) == f"▸ {short(app.screen.query_one('#steps').points[0])}"
 
 
 async def test_a_safer_step_is_loaded_and_the_estimate_follows(tmp_path):

@@ -39,7 +39,7 @@ async def test_the_search_gets_every_letter_typed_right_after_slash(tmp_path):
         assert not app.session.dirty
 
 
-async def test_a_budget_typed_ahead_sets_the_budget_and_loads_nothing(tmp_path):
+async def test_a_budget_typed_ahead_sets_the_budget_shows_the_answer_and_loads_nothing(tmp_path):
     app = make_app(tmp_path, mode="kconfig")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -50,3 +50,6 @@ async def test_a_budget_typed_ahead_sets_the_budget_and_loads_nothing(tmp_path):
         assert isinstance(app.screen, SafetyScreen)
         assert app.screen.query_one("#budget").value == "800k"
         assert app.screen._answer and app.session.iso == before and not app.session.dirty
+        await pilot.pause()
+        title = app.screen.query_one("#budget-title")
+        assert title.region.height and 2 < title.region.y < 12  # the answer scrolled into view
