@@ -25,7 +25,8 @@ def test_terms_add_up_to_the_models_estimate(model):
     assert {t.kind for t in b.terms} == {"boundary", "hardening"}
     assert any(t.kind == "hardening" and t.what == "lwip" for t in b.terms)
     assert all("lwip" in t.what for t in b.terms if t.kind == "boundary")  # only lwip's boundaries are crossed
-    assert [abs(t.time) for t in b.terms] == sorted((abs(t.time) for t in b.terms), reverse=True)
+    costs = [round(abs(t.slowdown), 9) for t in b.terms]
+    assert costs == sorted(costs, reverse=True)
     harden = next(t for t in b.terms if t.what == "lwip")
     assert harden.without > b.predicted  # un-hardening lwip is faster (GET: higher is better)
 
@@ -42,3 +43,16 @@ def test_a_cheaper_gate_weighs_boundaries_less(model):
     assert fcalls.gate_factor < dss.gate_factor
     assert sum(t.time for t in fcalls.terms) < sum(t.time for t in dss.terms)
     assert "req/s" in dss.lines()[0] and "Intel MPK" in dss.lines()[1]
+
+
+@pytest.mark.parametrize("app,metric", [("redis", "GET"), ("redis", "SET"), ("nginx", "REQ")])
+def test_no_boundary_or_hardened_library_is_shown_making_the_configuration_faster(tmp_path, app, metric):
+    model = Estimator(BenchDB.load(user_dir=tmp_path)).fit(app, metric)
+    libs = sorted(model.libraries)
+    # Every library alone, all hardened: every boundary and every hardening term at once.
+    point = DesignPoint.from_key(f"{'|'.join(libs)};{','.join(libs)};mpk-dss")
+    b = breakdown(model, point)
+    singles = [t for t in b.terms if t.kind in ("boundary", "hardening")]
+    assert len(singles) == len(model.boundary_cost) + len(model.harden_cost)
+    assert all(t.slowdown >= 0 for t in singles), [(t.what, f"{t.slowdown:+.2%}") for t in singles if t.slowdown < 0]
+    assert all(t.without >= b.predicted for t in singles)  # higher is better for these metrics

@@ -46,7 +46,8 @@ class Breakdown:
         if not self.terms:
             return [*head, "  no boundary crossed, nothing hardened: no overhead term"]
         shown = self.terms if limit is None else self.terms[:limit]
-        rows = [f"  {t.slowdown:>+7.1%}  {t.kind} {t.what}  (without it {_num(t.without)} {self.unit})"
+        rows = [f"  {t.slowdown:>+7.1%}  {t.kind} {t.what}  "
+                + (f"(without it {_num(t.without)} {self.unit})" if t.time else "(no cost the data can see)")
                 for t in shown]
         rest = len(self.terms) - len(shown)
         return head + rows + ([f"  … {rest} smaller term(s)"] if rest > 0 else [])
@@ -70,6 +71,6 @@ def breakdown(model: FittedModel, point: DesignPoint) -> Breakdown:
     total = model.predict_time(p)
     terms = [Term(kind, what, t, t / model.base, model.to_metric(max(total - t, 1e-12)))
              for kind, what, t in raw]
-    terms.sort(key=lambda t: (-abs(t.time), t.kind, t.what))
+    terms.sort(key=lambda t: (-round(abs(t.slowdown), 9), t.kind, t.what))  # ties: by name
     return Breakdown(model.metric, model.unit, p.mechanism, factor, model.to_metric(model.base),
                      model.predict(p), terms)
