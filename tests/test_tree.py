@@ -60,6 +60,11 @@ def test_embedded_tree_loads_with_only_the_nginx_warning_and_writes_nothing_in_a
     env_before = dict(os.environ)
     loaded = load_kconfig(locate(), empty_app, build_dir=tmp_path / "kbuild")
     assert [(p.severity, "LWIP_THREADS" in p.message) for p in loaded.problems] == [("warning", True)]
+    # One line, at the select that does nothing, with what to do about it.
+    warning = loaded.problems[0]
+    assert warning.message.startswith("LIBNGINX select LWIP_THREADS, an option of a choice (")
+    assert warning.message.endswith("pick LWIP_THREADS in its choice if the app needs it")
+    assert Path(warning.origin.file).parts[-3:] == ("libs", "nginx", "Config.uk") and warning.origin.line == 1
     assert loaded.kconf.syms["LIBFLEXOS"].type
     assert "LIBFLEXOS_INTELPKU" in loaded.kconf.syms
     assert list(empty_app.iterdir()) == []

@@ -33,6 +33,11 @@ _ADDLIB = re.compile(r"addlib(?:_s)?\s*,\s*(lib[\w-]+)\s*(?:,\s*\$\(CONFIG_(\w+)
 _CONFIG_DECL = re.compile(r"^\s*(?:menu)?config\s+(LIB\w+)", re.M)
 _LOCATED = re.compile(r"^(?:warning: )?(.+?):(\d+): (?:error: |warning: )?(.*)$", re.S)
 _DEFINED_AT = re.compile(r"\(defined at (.+?):(\d+)\)")
+# kconfiglib's warning about a choice option that symbols select (the real lwip's LWIP_THREADS).
+_CHOICE_SELECTED = re.compile(r"the choice symbol (\S+) \(defined at (.+?):(\d+)\) is (selected|implied) by "
+                              r"the following symbols, but select/imply has no effect on choice symbols"
+                              r"((?:\s*- \S+ \(defined at .+?:\d+\))+)")
+_SELECTOR = re.compile(r"- (\S+) \(defined at (.+?):(\d+)\)")
 _EXCLUDED_PLATS = {"common", "drivers"}
 _MAKE_LIBS = re.compile(r"^\s*LIBS\s*[:+]?=(.*)$", re.M)
 _MAKE_REF = re.compile(r"\$[({]\w+[)}]")
@@ -266,8 +271,20 @@ def _prepare_build_dir(env: dict[str, str]) -> None:
         (noapp / "Config.uk").write_text("")
 
 
-def _problem(text: str, fallback: str, severity: str = "error") -> Problem:
+def _problem(text: str, fallback: str, severity: str = "error", root: Path | None = None) -> Problem:
+    """`root`: the work directory, which paths inside a message are shown relative to."""
     first = " ".join(text.strip().split())
+    choice = _CHOICE_SELECTED.search(first)
+    if choice:
+        option, path, line, verb, listed = choice.groups()
+        selectors = _SELECTOR.findall(listed)
+        verb = "select" if verb == "selected" else "imply"
+        if root is not None and Path(path).is_relative_to(root):
+            path = str(Path(path).relative_to(root))
+        return Problem(f"{', '.join(name for name, _, _ in selectors)} {verb} {option}, an option of a "
+                       f"choice ({path}:{line}): Kconfig ignores that, so pick {option} in its choice if "
+                       "the app needs it", origin=Origin(selectors[0][1], int(selectors[0][2])),
+                       severity=severity)
     match = _LOCATED.match(first)
     if match:
         return Problem(match.group(3), origin=Origin(match.group(1), int(match.group(2))),
@@ -316,7 +333,7 @@ def load_kconfig(wd: Workdir, app_dir: Path, *, build_dir: Path | None = None,
         except OSError as e:
             raise TreeError(f"{e.filename or top}: {e.strerror}; check the tree is complete") from None
         config_path = app_dir / DOT_CONFIG
-        problems = [_problem(w, str(top), "warning") for w in kconf.warnings]
+        problems = [_problem(w, str(top), "warning", wd.unikraft.parent) for w in kconf.warnings]
         if read_config and (config_path.exists() or config_path.is_symlink()):
             kconf.warnings.clear()
             kconf.warn_assign_undef = True
