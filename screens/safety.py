@@ -112,7 +112,7 @@ class SafetyScreen(SessionScreen):
         db, estimator = self.app.benchmarks
         point = DesignPoint.of(self.session.iso)
         self.summary = summary = summarize(self.session.app_name, point, db, estimator, self.metric, self.order)
-        lines = [summary.line()]
+        lines = [summary.line(), *([summary.note] if summary.note else [])]
         if summary.estimate is not None:
             e = summary.estimate
             lines.append(f"{e.basis}; range {with_unit(e.low, e.unit)} to {with_unit(e.high, e.unit)}")

@@ -24,6 +24,16 @@ def test_the_80_column_line_keeps_the_unit_and_fits(tmp_path):
     assert line.startswith("GET 1.07M req/s measured +12%") and len(line) <= 78
 
 
+def test_no_comparable_measurement_says_which_mechanism_they_use(tmp_path):
+    db = BenchDB.load(user_dir=tmp_path)
+    # The real nginx app's kraft.yaml: lwip alone, MPK private stacks without DSS.
+    private = DesignPoint.from_key("lwip|newlib,nginx,pthread-embedded,tlsf,uksched,ukschedcoop;;mpk-private")
+    s = summarize("nginx", private, db)
+    assert (s.safer, s.less_safe, s.compared) == (0, 0, 80)
+    assert "they use Intel MPK, private stacks + DSS" in s.note and "choose it (F3)" in s.note
+    assert summarize("nginx", DesignPoint(private.layout, private.hardened, "mpk-dss"), db).note == ""
+
+
 def test_an_app_without_data_says_so(tmp_path):
     s = summarize("myapp", TWO, BenchDB.load(user_dir=tmp_path))
     assert s.estimate is None and "no benchmark data" in s.line()

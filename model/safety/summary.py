@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flexui.model.isolation.configuration import COUPLED_LIBRARIES
-from flexui.model.isolation.design import DesignPoint
+from flexui.model.isolation.design import MECHANISM_LEVEL, DesignPoint
 from flexui.model.perf.benchdata import BenchDB
 from flexui.model.perf.estimator import Estimate, Estimator, project
 from flexui.model.safety.order import count_relations, safer_steps
@@ -30,6 +30,7 @@ class SafetySummary:
     safer: int = 0
     less_safe: int = 0
     compared: int = 0
+    note: str = ""  # why no measured configuration compares with this one, when that is so
 
     @property
     def overhead(self) -> float | None:
@@ -45,7 +46,6 @@ class SafetySummary:
         over = f" · overhead {self.overhead:+.0%}" if self.overhead is not None else ""
         return (f"{self.app} {self.metric}: {compact(e.value)} {e.unit} {e.kind}{band}{over}"
                 f" · safer: {self.safer} · less safe: {self.less_safe} of {self.compared} measured")
-
 
     def short_line(self) -> str:
         """The same for narrow terminals (80 columns)."""
@@ -85,7 +85,22 @@ def summarize(app: str, point: DesignPoint, db: BenchDB, estimator: Estimator | 
     measured = [m.point for m in db.series(app, metric)]
     safer, less = count_relations(projected, measured, order)
     return SafetySummary(app, metric, projected, estimator.estimate(app, metric, projected),
-                         estimator.baseline(app, metric), safer, less, len(measured))
+                         estimator.baseline(app, metric), safer, less, len(measured),
+                         _incomparable_note(projected, measured) if measured and not safer + less else "")
+
+
+def _incomparable_note(point: DesignPoint, measured: list[DesignPoint]) -> str:
+    """The real nginx app's kraft.yaml (MPK private stacks, no DSS) against the paper's
+    measurements (all with DSS): same strength, neither safer, so 0 and 0 needed a word."""
+    mechanisms = sorted({p.mechanism for p in measured})
+    if point.mechanism in mechanisms:
+        return ""
+    level = MECHANISM_LEVEL[point.mechanism]
+    if any(MECHANISM_LEVEL[m] != level for m in mechanisms):
+        return ""
+    theirs = " or ".join(MECHANISM_LABELS[m] for m in mechanisms)
+    return (f"no measured configuration compares with this one: they use {theirs}, as strong as "
+            f"{MECHANISM_LABELS[point.mechanism]} but not the same; choose it (F3) to compare")
 
 
 @dataclass(frozen=True)
