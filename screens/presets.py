@@ -97,8 +97,6 @@ class PresetsScreen(SessionScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#preset-table", DataTable)
-        table.add_columns(" ", "Preset", "App", "Estimate", "Safer/less safe", "Mechanism", "Comp.",
-                          "Hardened", "Source")
         self.reload()
         table.focus()
 
@@ -110,7 +108,11 @@ class PresetsScreen(SessionScreen):
         for problem in problems:
             self.notify(str(problem), severity="warning", timeout=8)
         table = self.query_one("#preset-table", DataTable)
-        table.clear()
+        table.clear(columns=True)
+        # The app only when presets of every app are listed: at 80 columns it pushed the
+        # mechanism off the table.
+        table.add_columns(" ", "Preset", *(["App"] if self.all_apps else []), "Estimate", "Safer/less safe",
+                          "Comp.", "Mechanism", "Hardened", "Source")
         db, estimator = self.app.benchmarks
         for preset in self.presets:
             iso = preset.isolation
@@ -119,8 +121,9 @@ class PresetsScreen(SessionScreen):
             estimate = position.estimate
             cost = f"{with_unit(estimate.value, estimate.unit)} {estimate.kind}" if estimate else "—"
             order = f"{position.safer}/{position.less_safe} of {position.compared}" if estimate else "—"
-            table.add_row("●" if preset.name == self.marked else "", preset.name, preset.app, cost, order,
-                          mechanism_label(iso), str(len(iso.compartments)),
+            table.add_row("●" if preset.name == self.marked else "", preset.name,
+                          *([preset.app] if self.all_apps else []), cost, order,
+                          str(len(iso.compartments)), mechanism_label(iso),
                           ", ".join(hardened) if hardened else "—",
                           "shipped" if preset.shipped else "yours", key=preset.name)
         if select is not None and select in {p.name for p in self.presets}:

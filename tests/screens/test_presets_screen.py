@@ -42,6 +42,23 @@ async def test_lists_only_this_apps_presets_with_their_mechanism(tmp_path):
         assert any(name.startswith("nginx") for name in names_on_screen(app))
 
 
+async def test_at_80_columns_the_table_shows_the_compartments_and_the_app_only_for_all_apps(tmp_path):
+    app = make_app(tmp_path, mode="presets")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one("#preset-table")
+        labels = [str(c.label) for c in table.ordered_columns]
+        assert "App" not in labels  # every row is this app's
+        shown = {str(c.label) for c in table.ordered_columns
+                 if sum(col.get_render_width(table) for col in table.ordered_columns[:labels.index(str(c.label)) + 1])
+                 <= table.size.width}
+        assert {"Preset", "Estimate", "Safer/less safe", "Comp."} <= shown
+        await pilot.press("A")
+        await pilot.pause()
+        assert "App" in [str(c.label) for c in table.ordered_columns]
+        assert len(table.get_row_at(0)) == len(table.ordered_columns)
+
+
 async def test_enter_loads_a_preset_into_the_session(tmp_path):
     app = make_app(tmp_path, mode="presets")
     async with app.run_test(size=(140, 40)) as pilot:
