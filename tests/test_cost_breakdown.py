@@ -56,3 +56,13 @@ def test_no_boundary_or_hardened_library_is_shown_making_the_configuration_faste
     assert len(singles) == len(model.boundary_cost) + len(model.harden_cost)
     assert all(t.slowdown >= 0 for t in singles), [(t.what, f"{t.slowdown:+.2%}") for t in singles if t.slowdown < 0]
     assert all(t.without >= b.predicted for t in singles)  # higher is better for these metrics
+
+
+def test_a_pair_of_hardened_libraries_says_what_they_do_together(model):
+    point = DesignPoint.from_key("lwip|newlib,pthread-embedded,redis,tlsf,uksched,ukschedcoop;lwip,redis;mpk-dss")
+    b = breakdown(model, point)
+    pair = next(t for t in b.terms if t.kind == "hardening pair")
+    line = next(line for line in b.lines() if pair.what in line)
+    assert ("cost less than apart" if pair.time < 0 else "cost more than apart") in line
+    assert "without it" not in line  # a pair's interaction is not something to remove alone
+

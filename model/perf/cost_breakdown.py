@@ -46,11 +46,17 @@ class Breakdown:
         if not self.terms:
             return [*head, "  no boundary crossed, nothing hardened: no overhead term"]
         shown = self.terms if limit is None else self.terms[:limit]
-        rows = [f"  {t.slowdown:>+7.1%}  {t.kind} {t.what}  "
-                + (f"(without it {_num(t.without)} {self.unit})" if t.time else "(no cost the data can see)")
-                for t in shown]
+        rows = [f"  {t.slowdown:>+7.1%}  {t.kind} {t.what}  {self._note(t)}" for t in shown]
         rest = len(self.terms) - len(shown)
         return head + rows + ([f"  … {rest} smaller term(s)"] if rest > 0 else [])
+
+
+    def _note(self, term: Term) -> str:
+        if not term.time:
+            return "(no cost the data can see)"
+        if term.kind == "hardening pair":  # not a thing to remove: what the two do together
+            return f"(hardened together they cost {'more' if term.time > 0 else 'less'} than apart)"
+        return f"(without it {_num(term.without)} {self.unit})"
 
 
 def _num(value: float) -> str:
