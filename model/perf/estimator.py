@@ -237,8 +237,14 @@ def _solve(rows: list[list[float]], ys: list[float],
     pairs stay free: two sanitizers together may cost less than each alone.
     """
     a, b = _normal_equations(rows, ys)
+    return _active_set(a, b, nonnegative, set())
+
+
+def _active_set(a: list[list[float]], b: list[float], nonnegative: range,
+                held: set[int]) -> tuple[list[float], list[list[float]]]:
+    """`_solve` on the normal equations, starting with the terms `held` at zero."""
     n = len(b)
-    held: set[int] = set()
+    held = set(held)
     for _ in range(4 * n):  # the ridge makes the optimum unique; this only bounds a cycle
         coef, inverse = _solve_free(a, b, held)
         negative = [(coef[j], j) for j in nonnegative if j not in held and coef[j] < 0]
@@ -269,19 +275,6 @@ def _solve_free(a: list[list[float]], b: list[float], held: set[int]) -> tuple[l
     return coef, full
 
 
-def _fold_is_optimal(a: list[list[float]], b: list[float], coef: list[float], nonnegative: range,
-                     x: list[float], y: float) -> bool:
-    """Whether `coef`, the fit without the point (x, y), needs no other term held at zero."""
-    for j in nonnegative:
-        if coef[j] < 0:
-            return False
-        if coef[j] == 0.0:
-            gradient = b[j] - x[j] * y - sum((a[j][k] - x[j] * x[k]) * coef[k] for k in range(len(b)))
-            if gradient > _TOLERANCE * (1.0 + abs(b[j])):
-                return False
-    return True
-
-
 def _model(data: list[Measurement], gates: dict[str, float], design: _Design,
            coef: list[float]) -> FittedModel:
     first, n_pairs, n_hard = data[0], len(design.pairs), len(design.hardenable)
@@ -307,15 +300,23 @@ def loo_predictions(data: list[Measurement], gates: dict[str, float] | None = No
     matrix, in the scaled rows (point i's own scale only converts the result
     back). A point whose removal changes the model's terms (its library or
     hardening appears nowhere else), that alone decides a term (h_ii near
-    1) or without which another term would be held at zero (see `_solve`) is
-    refitted without it instead.
+    1) is refitted without it instead; one without which the terms held at
+    zero (see `_solve`) would differ is solved again from the same sums less
+    its own.
     """
     gates = {**DEFAULT_GATES, **(gates or {})}
     design = _Design.of(data, gates)
     rows, ys, scales = _relative([design.features(m.point) for m in data], _times(data))
-    coef, inverse = _solve(rows, ys, design.nonnegative)
     a, b = _normal_equations(rows, ys)
+    coef, inverse = _active_set(a, b, design.nonnegative, set())
     model = _model(data, gates, design, coef)
+    n = len(b)
+    free = [j for j in design.nonnegative if coef[j] != 0.0]
+    held = [j for j in design.nonnegative if coef[j] == 0.0]
+    # A held term's gradient without point i is g + step * ((A A^-1 x)_j - x_j); its row of
+    # A A^-1 once for all points.
+    gradient = {j: b[j] - _dot(a[j], coef) for j in held}
+    through = {j: [_dot(a[j], [inverse[r][k] for r in range(n)]) for k in range(n)] for j in held}
     predictions = []
     for i, (m, x, y, scale, changes) in enumerate(zip(data, rows, ys, scales,
                                                       _changes_terms(data, design))):
@@ -323,13 +324,20 @@ def loo_predictions(data: list[Measurement], gates: dict[str, float] | None = No
         nonzero = [j for j, v in enumerate(x) if v]
         h = sum(x[j] * sum(inverse[j][k] * x[k] for k in nonzero) for j in nonzero)
         if not (1.0 - h < 1e-3 or changes):
-            # Without point i: coef - A^-1 x r / (1 - h), r its residual; refitted if that
-            # moves a term across zero (the terms held at zero would differ).
+            # Without point i the coefficients are coef - step A^-1 x, step = its residual / (1 - h).
             step = (y - _dot(x, coef)) / (1.0 - h)
-            without = [c - step * sum(inverse[j][k] * x[k] for k in nonzero) for j, c in enumerate(coef)]
-            if _fold_is_optimal(a, b, without, design.nonnegative, x, y):
-                predictions.append(model.to_metric(max(_dot(x, without) / scale, 1e-12)))
+            negative = any(coef[j] - step * sum(inverse[j][k] * x[k] for k in nonzero) < 0 for j in free)
+            freed = {j for j in held if gradient[j] + step * (sum(through[j][k] * x[k] for k in nonzero) - x[j])
+                     > _TOLERANCE * (1.0 + abs(b[j]))}
+            if not negative and not freed:
+                predictions.append(model.to_metric(max((_dot(x, coef) - h * y) / (1.0 - h) / scale, 1e-12)))
                 continue
+            # Other terms held at zero without it: solved again from the same sums less its own.
+            without, _ = _active_set([[a[j][k] - x[j] * x[k] for k in range(n)] for j in range(n)],
+                                     [b[j] - x[j] * y for j in range(n)], design.nonnegative,
+                                     set(held) - freed)
+            predictions.append(model.to_metric(max(_dot(x, without) / scale, 1e-12)))
+            continue
         predictions.append(fit(data[:i] + data[i + 1:], gates).predict(m.point))
     return predictions
 
