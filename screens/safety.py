@@ -24,6 +24,7 @@ from flexui.model.safety.hasse import MEETS, OVER, ZOOMS, around, legend, zoom_f
 from flexui.model.safety.order import ORDERS, lt
 from flexui.model.safety.summary import (
     SafetySummary,
+    default_metric,
     next_safer_steps,
     summarize,
     with_unit,
@@ -91,14 +92,13 @@ class SafetyScreen(SessionScreen):
             yield Static(id="hasse-detail", markup=False)
 
     def on_mount(self) -> None:
-        db, estimator = self.app.benchmarks
+        db, _ = self.app.benchmarks
         metrics = db.metrics(self.session.app_name)
         select = self.query_one("#metric", Select)
         select.set_options([(m, m) for m in metrics])
         if metrics:
             with self.prevent(Select.Changed):
-                select.value = summarize(self.session.app_name, DesignPoint.of(self.session.iso), db,
-                                         estimator).metric
+                select.value = default_metric(self.session.app_name, db)
         self.refresh_from_session(None)
         # Scrolled to, the steps table pushed the summary out of an 80x24 view.
         self.set_focus(self.query_one("#steps"), scroll_visible=False)

@@ -71,12 +71,15 @@ def compact(value: float) -> str:
     return f"{value:.3g}"
 
 
+def default_metric(app: str, db: BenchDB) -> str | None:
+    """The paper's headline metric for the app, else its first measured one."""
+    metrics = db.metrics(app)
+    return HEADLINE[app] if HEADLINE.get(app) in metrics else (metrics[0] if metrics else None)
+
+
 def summarize(app: str, point: DesignPoint, db: BenchDB, estimator: Estimator | None = None,
               metric: str | None = None, order: str = "product") -> SafetySummary:
-    metric = metric or HEADLINE.get(app)
-    if metric is None or metric not in db.metrics(app):
-        metrics = db.metrics(app)
-        metric = metrics[0] if metrics else None
+    metric = metric if metric in db.metrics(app) else default_metric(app, db)
     if metric is None:
         return SafetySummary(app, None, point)
     estimator = estimator or Estimator(db)
