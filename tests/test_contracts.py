@@ -71,7 +71,7 @@ VIEW_HELPERS = {
     "flexui.model.safety.exploration": {"parse_budget"},
     "flexui.model.safety.hasse": {"around", "layout", "legend", "zoom_for"},
     "flexui.model.safety.order": {"lt"},
-    "flexui.model.safety.summary": {"next_safer_steps", "summarize", "with_unit"},
+    "flexui.model.safety.summary": {"default_metric", "next_safer_steps", "summarize", "with_unit"},
     "flexui.model.run.qemu_command": {"run_spec_for"},
 }
 PIPELINES = {
