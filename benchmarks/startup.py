@@ -176,7 +176,10 @@ def visit(command: list[str], cwd: Path, before: tuple[str, ...], key: str,
         times = {"wall": _wait_for(session, markers, start, f"screen after {key}")}
         times["cpu"] = _cpu_seconds(pid) - cpu
         if before:  # the Run plan: cancel, then wait until every build and guest stopped
+            deadline = time.perf_counter() + TIMEOUT
             while "Run plan:" in screen(session):
+                if time.perf_counter() > deadline:
+                    raise SystemExit(f"the Run plan did not close {TIMEOUT:.0f} s after c\n{screen(session)}")
                 _send(session, "c")
                 time.sleep(0.5)
         else:

@@ -219,14 +219,16 @@ def fit(data: list[Measurement], gates: dict[str, float] | None = None) -> Fitte
     gates = {**DEFAULT_GATES, **(gates or {})}
     design = _Design.of(data, gates)
     rows, ys, _ = _relative([design.features(m.point) for m in data], _times(data))
-    coef, _ = _solve(rows, ys, design.nonnegative)
+    a, b = _normal_equations(rows, ys)
+    coef, _ = _active_set(a, b, design.nonnegative, set())
     return _model(data, gates, design, coef)
 
 
-def _solve(rows: list[list[float]], ys: list[float],
-           nonnegative: range) -> tuple[list[float], list[list[float]]]:
-    """Least squares with the `nonnegative` terms kept at zero or above; the coefficients
-    and the inverse normal matrix of the terms left free (zero for a term held at zero).
+def _active_set(a: list[list[float]], b: list[float], nonnegative: range,
+                held: set[int]) -> tuple[list[float], list[list[float]]]:
+    """Least squares from the normal equations with the `nonnegative` terms kept at zero or
+    above, starting with the terms `held` at zero; the coefficients and the inverse normal
+    matrix of the terms left free (zero for a term held at zero).
 
     A boundary crossing or a sanitizer never speeds a program up, but an
     unconstrained fit gave Redis's lwip | scheduler boundary -0.2 % (Nginx
@@ -236,13 +238,6 @@ def _solve(rows: list[list[float]], ys: list[float],
     whose gradient says it would lower the error is freed again. Hardening
     pairs stay free: two sanitizers together may cost less than each alone.
     """
-    a, b = _normal_equations(rows, ys)
-    return _active_set(a, b, nonnegative, set())
-
-
-def _active_set(a: list[list[float]], b: list[float], nonnegative: range,
-                held: set[int]) -> tuple[list[float], list[list[float]]]:
-    """`_solve` on the normal equations, starting with the terms `held` at zero."""
     n = len(b)
     held = set(held)
     for _ in range(4 * n):  # the ridge makes the optimum unique; this only bounds a cycle
@@ -301,7 +296,7 @@ def loo_predictions(data: list[Measurement], gates: dict[str, float] | None = No
     back). A point whose removal changes the model's terms (its library or
     hardening appears nowhere else), that alone decides a term (h_ii near
     1) is refitted without it instead; one without which the terms held at
-    zero (see `_solve`) would differ is solved again from the same sums less
+    zero (see `_active_set`) would differ is solved again from the same sums less
     its own.
     """
     gates = {**DEFAULT_GATES, **(gates or {})}
