@@ -18,16 +18,16 @@ def need_qemu() -> None:
 
 
 def build_kernel(out_dir: Path, exit_value: int = 0, hang: bool = False, shutdown: bool = False,
-                 metric: int | None = None, noise: int = 0, crash: bool = False) -> Path:
+                 metric: int | None = None, noise: int = 0, crash: bool = False, chatty: bool = False) -> Path:
     need_qemu()
     name = f"kernel-{exit_value}{'-hang' if hang else ''}{'-shutdown' if shutdown else ''}" \
-        + (f"-m{metric}" if metric is not None else "") + ("-crash" if crash else "")
+        + (f"-m{metric}" if metric is not None else "") + ("-crash" if crash else "") + ("-chatty" if chatty else "")
     obj, elf = out_dir / f"{name}.o", out_dir / f"{name}.elf"
     defs = ["--defsym", f"EXIT_VALUE={exit_value}"] + (["--defsym", "HANG=1"] if hang else []) \
         + (["--defsym", "SHUTDOWN=1"] if shutdown else []) \
         + (["--defsym", f"METRIC={metric}"] if metric is not None else []) \
         + (["--defsym", f"NOISE={noise}"] if metric is not None and noise > 1 else []) \
-        + (["--defsym", "CRASH=1"] if crash else [])
+        + (["--defsym", "CRASH=1"] if crash else []) + (["--defsym", "CHATTY=1"] if chatty else [])
     subprocess.run(["as", "--32", *defs, str(SOURCE / "kernel.S"), "-o", str(obj)], check=True)
     subprocess.run(["ld", "-m", "elf_i386", "-T", str(SOURCE / "link.ld"), str(obj), "-o", str(elf)],
                    check=True, capture_output=True)

@@ -23,6 +23,10 @@ if mode == "sleep":
         pathlib.Path("child.pid").write_text(str(os.getpid()))
         time.sleep(60)
     time.sleep(60)
+if mode == "chatty":
+    while True:
+        print("  CC      libfoo/again.c", flush=True)
+        time.sleep(0.001)
 if mode == "fail":
     print("/bin/sh: 1: lex: not found", flush=True)
     print("libfoo/b.c:3:1: error: expected ';' before '}' token", flush=True)
@@ -84,6 +88,14 @@ def test_stand_in_failure_shows_the_first_error_lines_and_log(tmp_path):
     assert result.first_errors[1].startswith("libfoo/b.c:3:1: error:")
     assert "make: *** [libfoo/b.o] Error 1" in result.first_errors
     assert str(result.log_path) in result.describe()
+
+
+def test_stand_in_cancel_stops_a_build_that_never_stops_printing(tmp_path):
+    cancel = threading.Event()
+    threading.Timer(1.0, cancel.set).start()
+    start = time.monotonic()
+    result = run_build(stand_in_plan(app(tmp_path), "chatty"), cancel=cancel)
+    assert result.cancelled and time.monotonic() - start < 10
 
 
 def test_stand_in_cancel_kills_the_whole_process_group(tmp_path):

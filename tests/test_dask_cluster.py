@@ -112,8 +112,13 @@ def dask_cluster(tmp: Path, worker: list[str] | None = None) -> Iterator[tuple[s
 
 def flexui_explore(tmp: Path, args: list[str]) -> subprocess.CompletedProcess:
     env = {**os.environ, "XDG_DATA_HOME": str(tmp / "data")}
-    return subprocess.run([sys.executable, "-m", "flexui", "explore", *args], capture_output=True, text=True,
-                          env=env, stdin=subprocess.DEVNULL, timeout=RUN_TIMEOUT)
+    try:
+        return subprocess.run([sys.executable, "-m", "flexui", "explore", *args], capture_output=True, text=True,
+                              env=env, stdin=subprocess.DEVNULL, timeout=RUN_TIMEOUT)
+    except subprocess.TimeoutExpired as e:  # say where it hung: what explore and the worker printed
+        logs = "".join(f"\n--- {log.name}\n" + log.read_text()[-3000:] for log in sorted(tmp.glob("*.log")))
+        said = e.stderr.decode(errors="replace") if isinstance(e.stderr, bytes) else e.stderr or ""
+        pytest.fail(f"flexui explore did not finish within {RUN_TIMEOUT} s; it printed:\n{said}{logs}")
 
 
 def test_standin_build_loop_on_a_cluster_started_as_the_readme_says_finds_the_oracles_answer(tmp_path):
@@ -124,6 +129,10 @@ def test_standin_build_loop_on_a_cluster_started_as_the_readme_says_finds_the_or
         assert running_in(groups)
         run = flexui_explore(tmp_path, [*execute_args(tmp_path, wd), "--scheduler", address, "--json"])
         assert run.returncode == 0, run.stderr + (tmp_path / "worker.log").read_text()[-3000:]
+        with Client(address, timeout=60) as client:  # the profiler that can deadlock a worker (no_profiler.py)
+            left = client.run(lambda dask_worker: [n for n in ("profile", "profile-cycle")
+                                                   if n in dask_worker.periodic_callbacks])
+            assert left == {w: [] for w in client.scheduler_info()["workers"]}
     out = json.loads(run.stdout)
     assert {DesignPoint.from_key(row["configuration"]) for row in out["answer"]} == oracle(loop)
     assert out["failed"] == 0 and 0 < out["measured"] < len(loop.points)

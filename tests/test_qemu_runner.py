@@ -18,7 +18,7 @@ pytestmark = pytest.mark.xdist_group("qemu")  # guests with timeouts: one at a t
 def kernels(tmp_path_factory):
     out = tmp_path_factory.mktemp("kernels")
     return {"ok": build_kernel(out, 0), "fail": build_kernel(out, 5), "hang": build_kernel(out, 0, hang=True),
-            "shutdown": build_kernel(out, 5, shutdown=True)}
+            "chatty": build_kernel(out, 0, chatty=True), "shutdown": build_kernel(out, 5, shutdown=True)}
 
 
 def test_serial_output_is_streamed_and_the_exit_status_decoded(kernels):
@@ -48,6 +48,16 @@ def test_a_kernel_that_never_exits_is_killed_at_the_timeout(kernels):
     assert result.timed_out and not result.ok and result.guest_exit is None
     assert "looping forever" in result.output
     assert time.monotonic() - start < 10
+
+
+def test_a_kernel_that_never_stops_printing_is_killed_at_the_timeout_and_by_stop(kernels):
+    start = time.monotonic()
+    result = run(RunSpec(kernels["chatty"], accel="tcg", timeout=2))
+    assert result.timed_out and "still talking" in result.output
+    assert time.monotonic() - start < 10
+    stop = threading.Event()
+    threading.Timer(1.0, stop.set).start()
+    assert run(RunSpec(kernels["chatty"], accel="tcg", timeout=30), stop=stop).stopped
 
 
 def test_stop_ends_the_guest(kernels):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import json
+import os
 from pathlib import Path
 
 import git
@@ -19,6 +21,7 @@ from flexui.model.workdir.git import (
     rewritten_between,
     snapshot,
     update_workdir,
+    workdir_status,
 )
 
 STAGING = Pins({"default": "staging"})
@@ -179,3 +182,32 @@ def test_cli_init_takes_the_external_libraries_from_the_embedded_app(tmp_path, c
                  "--pins", str(pins)]) == 0
     assert sorted(p.name for p in (tmp_path / "wd" / "libs").iterdir()) == [
         "lwip", "newlib", "pthread-embedded", "redis", "tlsf"]  # uksched and ukschedcoop are part of unikraft
+
+
+def git_children() -> list[str]:
+    out = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        comm, rest = stat.split("(", 1)[1].rsplit(")", 1)
+        if comm == "git" and int(rest.split()[1]) == os.getpid() and rest.split()[0] != "Z":
+            out.append(Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " "))
+    return out
+
+
+def test_no_git_process_outlives_the_call_that_started_it(tmp_path, remote):
+    """GitPython's `git cat-file` helpers end with their Repo; left to a garbage collection, in a Dask
+    worker they ended inside the profiler and deadlocked it (no_profiler.py). Collections are off here."""
+    wd = tmp_path / "wd"
+    gc.collect()  # the fixture's own Repos
+    gc.disable()
+    try:
+        init_workdir(wd, "redis", ["lwip"], str(remote), STAGING)
+        reset_rewriting([wd / "unikraft", wd / "libs" / "lwip"], simulate_build(wd))
+        workdir_status(wd, STAGING)
+        update_workdir(wd, STAGING)
+        assert git_children() == []
+    finally:
+        gc.enable()

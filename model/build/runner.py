@@ -263,9 +263,9 @@ def run_build(plan: BuildPlan, on_output: Callable[[str], None] = lambda line: N
                 result.failed_step = step.name
                 break
             for line in proc.lines():
+                if cancel is not None and cancel.is_set() and not proc.killed:  # a busy build's too
+                    proc.kill()
                 if line is None:
-                    if cancel is not None and cancel.is_set():
-                        proc.kill()
                     continue
                 log.write(line + "\n")
                 log_lines.append(line)

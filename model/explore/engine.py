@@ -9,6 +9,9 @@ not answer, or a cluster without a `build` or a `bench` worker, is refused at
 start rather than waited for. Dask reschedules the
 tasks of a lost worker; cancelling sets the run's event, which every task
 watches to stop its build's and QEMU's process groups.
+
+Every worker the jobs can reach runs without Dask's sampling profiler (see
+no_profiler.py).
 """
 
 from __future__ import annotations
@@ -65,6 +68,8 @@ class DaskEngine:
         import dask
         from distributed import Client, LocalCluster, Nanny
 
+        from flexui.model.explore.no_profiler import NoProfiler
+
         dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
                          "distributed.worker.daemon": False})
         if self.scheduler:
@@ -72,6 +77,7 @@ class DaskEngine:
                 self.client = Client(self.scheduler, timeout=CONNECT_TIMEOUT)
             except (OSError, ValueError) as e:  # refused, unresolvable or silent (OSError), malformed
                 raise ClusterError(f"cannot reach the Dask scheduler at {self.scheduler}: {e}") from None
+            self.client.register_plugin(NoProfiler(), name=NoProfiler.name)
             self._require_resources()
             return self
         _start_resource_tracker()
@@ -83,6 +89,7 @@ class DaskEngine:
         cluster.worker_spec["bench"] = {"cls": Nanny, "options": options}
         cluster.scale(len(cluster.worker_spec))
         self.client = client = Client(cluster)
+        client.register_plugin(NoProfiler(), name=NoProfiler.name)
         client.wait_for_workers(self.workers + 1, timeout=120)
         return self
 

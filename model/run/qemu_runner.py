@@ -101,8 +101,10 @@ def run_launch(launch: Launch, on_output: Callable[[str], None], timeout: float,
             on_output(label + line)
             if launch.accel == "kvm" and KVM_FAILURE.search(line):
                 proc.kill()
-        elif stop is not None and stop.is_set():
-            stopped = True
+        if proc.killed:
+            continue
+        if stop is not None and stop.is_set():  # checked on every line too: a guest that never
+            stopped = True                      # stops printing must still stop and time out
             proc.kill()
         elif time.monotonic() > deadline:
             timed_out = True

@@ -17,10 +17,17 @@ toolchain left there ("absent" for a file it removed). Cleaning resets a
 file only while it still holds exactly that (in the work tree and in the
 index, or the committed content): anything else is the user's editing on
 top of the rewriting and is stashed, kept or refused, never discarded.
+
+Every `git.Repo` is closed where it is opened (`with`): GitPython keeps
+`git cat-file` processes per Repo, and an unclosed one is ended by whichever
+garbage collection finds it, in whatever thread; in a Dask worker on Python
+3.11.7 that collection ran inside the profiler's `sys._current_frames` and
+deadlocked the worker (CPython gh-106883), so a closed loop never finished.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -132,8 +139,8 @@ def init_workdir(dest: Path, app: str, libraries: list[str], remote: str = DEFAU
             url = _url(remote, repo)
             on_output(f"[{i}/{len(todo)}] cloning {repo} at {pins.ref(repo)} from {url}")
             try:
-                clone = git.Repo.clone_from(url, staging / path)
-                clone.git.checkout(pins.ref(repo))
+                with git.Repo.clone_from(url, staging / path) as clone:
+                    clone.git.checkout(pins.ref(repo))
             except git.GitCommandError as e:
                 raise WorkdirError(f"cannot fetch {repo} at {pins.ref(repo)} from {url}: {_git_reason(e)}; "
                                    "check the network, the pinned ref, or give --remote a directory of "
@@ -149,7 +156,12 @@ def init_workdir(dest: Path, app: str, libraries: list[str], remote: str = DEFAU
 def update_workdir(dest: Path, pins: Pins | None = None) -> dict[str, str]:
     """Fetch every repository, then move each to its pinned ref; any uncommitted file stops it all first."""
     pins = pins or Pins.load()
-    repos = [git.Repo(path) for path in git_repos(Path(dest))]
+    with contextlib.ExitStack() as opened:
+        repos = [opened.enter_context(git.Repo(path)) for path in git_repos(Path(dest))]
+        return _update(repos, pins)
+
+
+def _update(repos: list[git.Repo], pins: Pins) -> dict[str, str]:
     dirty = {repo.working_dir: files for repo in repos if (files := _dirty_files(repo))}
     if dirty:
         listed = "; ".join(f"{path}: {', '.join(files)}" for path, files in dirty.items())
@@ -235,9 +247,9 @@ class RepoState:
 
     @classmethod
     def of(cls, path: Path) -> RepoState:
-        repo = git.Repo(path)
-        return cls(str(path), repo.head.commit.hexsha,
-                   {f: _digest(Path(path) / f) for f in _dirty_files(repo)})
+        with git.Repo(path) as repo:
+            return cls(str(path), repo.head.commit.hexsha,
+                       {f: _digest(Path(path) / f) for f in _dirty_files(repo)})
 
 
 def snapshot(repos: list[Path]) -> dict[str, RepoState]:
@@ -338,12 +350,12 @@ def reset_rewriting(repos: list[Path], rewritten: Rewriting, *, stash: bool = Fa
     """Undo the toolchain's rewriting; user changes stop the reset unless stashed or kept."""
     user, own_files = {}, {}
     for path in repos:
-        repo = git.Repo(path)
         recorded = rewritten.get(str(path), {})
         if isinstance(recorded, list):
             recorded = dict.fromkeys(recorded)
-        dirty = _dirty_files(repo)
-        own = [f for f in dirty if f in recorded and still_rewritten(repo, f, recorded[f])]
+        with git.Repo(path) as repo:
+            dirty = _dirty_files(repo)
+            own = [f for f in dirty if f in recorded and still_rewritten(repo, f, recorded[f])]
         own_files[str(path)] = own
         theirs = [f for f in dirty if f not in own]
         if theirs:
@@ -352,26 +364,30 @@ def reset_rewriting(repos: list[Path], rewritten: Rewriting, *, stash: bool = Fa
         raise UserChanges(user)
     report = ResetReport()
     for path in repos:
-        repo = git.Repo(path)
-        if stash and str(path) in user:
-            message = "flexui: your changes, stashed before resetting the FlexOS rewriting"
-            repo.git.stash("push", "--include-untracked", "-m", message, "--", *user[str(path)])
-            report.stashed[str(path)] = message
-        elif str(path) in user:
-            report.kept[str(path)] = user[str(path)]
-        own = own_files[str(path)]
-        # GitPython types traverse() as also yielding edge tuples, which it does only with as_edge=True.
-        tracked = {item.path for item in repo.tree().traverse()}  # type: ignore[union-attr]
-        restore = [f for f in own if f in tracked]
-        if restore:
-            repo.git.checkout("HEAD", "--", *restore)
-        for f in own:
-            if f not in tracked:
-                repo.git.rm("--cached", "--quiet", "--ignore-unmatch", "--", f)
-                (Path(path) / f).unlink(missing_ok=True)
-        if own:
-            report.reset[str(path)] = list(own)
+        with git.Repo(path) as repo:
+            _reset_one(repo, Path(path), user.get(str(path), []), own_files[str(path)], stash, report)
     return report
+
+
+def _reset_one(repo: git.Repo, path: Path, theirs: list[str], own: list[str], stash: bool,
+               report: ResetReport) -> None:
+    if stash and theirs:
+        message = "flexui: your changes, stashed before resetting the FlexOS rewriting"
+        repo.git.stash("push", "--include-untracked", "-m", message, "--", *theirs)
+        report.stashed[str(path)] = message
+    elif theirs:
+        report.kept[str(path)] = theirs
+    # GitPython types traverse() as also yielding edge tuples, which it does only with as_edge=True.
+    tracked = {item.path for item in repo.tree().traverse()}  # type: ignore[union-attr]
+    restore = [f for f in own if f in tracked]
+    if restore:
+        repo.git.checkout("HEAD", "--", *restore)
+    for f in own:
+        if f not in tracked:
+            repo.git.rm("--cached", "--quiet", "--ignore-unmatch", "--", f)
+            (path / f).unlink(missing_ok=True)
+    if own:
+        report.reset[str(path)] = list(own)
 
 
 @dataclass
@@ -406,16 +422,16 @@ def workdir_status(workdir: Path, pins: Pins | None = None) -> list[RepoStatus]:
     rewritten = recorded_rewriting(workdir)
     out = []
     for path in git_repos(Path(workdir)):
-        repo = git.Repo(path)
-        name = Path(repo.remotes.origin.url).name.removesuffix(".git") if repo.remotes else path.name
-        pinned = pins.ref(name)
-        try:
-            at_pin = repo.commit(pinned).hexsha == repo.head.commit.hexsha
-        except (git.BadName, ValueError, git.GitCommandError):
-            at_pin = False
+        with git.Repo(path) as repo:
+            name = Path(repo.remotes.origin.url).name.removesuffix(".git") if repo.remotes else path.name
+            pinned = pins.ref(name)
+            try:
+                at_pin = repo.commit(pinned).hexsha == repo.head.commit.hexsha
+            except (git.BadName, ValueError, git.GitCommandError):
+                at_pin = False
+            head, dirty = repo.head.commit.hexsha, _dirty_files(repo)
         own = set(rewritten.get(str(path), []))
-        dirty = _dirty_files(repo)
-        out.append(RepoStatus(str(path), repo.head.commit.hexsha, pinned, at_pin,
+        out.append(RepoStatus(str(path), head, pinned, at_pin,
                               [f for f in dirty if f in own], [f for f in dirty if f not in own]))
     return out
 

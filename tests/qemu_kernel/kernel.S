@@ -1,7 +1,8 @@
 /* flexui's QEMU test kernel: a multiboot (v1) image that says hello on COM1,
  * reports whether the CPU has protection keys (CPUID.7.0:ECX bit 3, PKU) and
  * leaves through isa-debug-exit with EXIT_VALUE (QEMU then exits with
- * 2 * EXIT_VALUE + 1). Assembled with --defsym HANG=1 it never exits; with
+ * 2 * EXIT_VALUE + 1). Assembled with --defsym HANG=1 it never exits; with --defsym CHATTY=1 it never
+ * exits and never stops printing; with
  * --defsym SHUTDOWN=1 it resets the machine first (QEMU, run with -no-reboot, exits with 0); with
  * --defsym CRASH=1 it reports a page fault the way a Unikraft guest does and then resets (so QEMU's
  * exit code alone says nothing went wrong).
@@ -48,6 +49,11 @@ report:
         mov $0xfe, %al
         out %al, $0x64
         jmp halt
+        .endif
+        .ifdef CHATTY
+chat:   mov $chatter, %esi
+        call puts
+        jmp chat
         .endif
         .ifdef HANG
         mov $hanging, %esi
@@ -119,6 +125,7 @@ hello:   .asciz "flexui test kernel: hello\n"
 pku_yes: .asciz "PKU: yes\n"
 pku_no:  .asciz "PKU: no\n"
 hanging: .asciz "looping forever\n"
+chatter: .asciz "still talking\n"
 bye:     .asciz "exiting\n"
 crashed: .asciz "CRIT: [libkvmplat] Unhandled Trap 14 (page fault), error code=0x2\n"
 metric_label: .asciz "metric: "
