@@ -66,3 +66,24 @@ def test_a_pair_of_hardened_libraries_says_what_they_do_together(model):
     assert ("cost less than apart" if pair.time < 0 else "cost more than apart") in line
     assert "without it" not in line  # a pair's interaction is not something to remove alone
 
+
+
+def test_without_a_hardened_library_is_the_estimate_of_the_configuration_that_leaves_it_unhardened(model):
+    """Its pair terms go with it: the figure is one a user gets by un-hardening it, not a partial sum."""
+    layout, hardened = "lwip|newlib,pthread-embedded,redis,tlsf,uksched,ukschedcoop", {"lwip", "redis"}
+    point = DesignPoint.from_key(f"{layout};{','.join(sorted(hardened))};mpk-dss")
+    b = breakdown(model, point)
+    assert any(t.kind == "hardening pair" for t in b.terms)  # the case this is about
+    for term in (t for t in b.terms if t.kind == "hardening"):
+        left = ",".join(sorted(hardened - {term.what}))
+        assert term.without == pytest.approx(model.predict(DesignPoint.from_key(f"{layout};{left};mpk-dss")))
+
+
+def test_beyond_every_measured_hardened_set_the_floor_is_a_term_and_the_terms_still_add_up(tmp_path):
+    model = Estimator(BenchDB.load(user_dir=tmp_path)).fit("nginx", "REQ")
+    libs = sorted(model.libraries)
+    point = DesignPoint.from_key(f"{'|'.join(libs)};{','.join(libs)};mpk-dss")  # every library hardened
+    b = breakdown(model, point)
+    floor = next(t for t in b.terms if t.kind == "hardening floor")
+    assert floor.time > 0 and model.base + sum(t.time for t in b.terms) == pytest.approx(model.predict_time(point))
+    assert any(line.endswith("hardening more is never estimated faster)") for line in b.lines())

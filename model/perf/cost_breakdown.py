@@ -1,7 +1,8 @@
 """Where a configuration's cost comes from: the estimator's terms, one by one.
 
 The additive model is time = base + gate factor x (sum of crossed boundaries)
-+ (sum of hardened libraries) + (hardened pairs). Each term is shown as the
++ (sum of hardened libraries) + (hardened pairs), raised to what a subset of
+the hardened libraries costs where that is more (the floor). Each term is shown as the
 slowdown it adds over the base and as the value without it, so a user sees
 which boundary to merge or which library to un-harden first.
 """
@@ -17,11 +18,11 @@ from flexui.model.vocabulary import MECHANISM_LABELS
 
 @dataclass(frozen=True)
 class Term:
-    kind: str  # "boundary" | "hardening" | "hardening pair"
+    kind: str  # "boundary" | "hardening" | "hardening pair" | "hardening floor"
     what: str  # "lwip | redis", "harden lwip"
     time: float  # in the model's time (1/value for throughputs)
     slowdown: float  # time / base: +0.12 is 12 % slower than the base
-    without: float  # the predicted value if this term alone went away
+    without: float  # the predicted value without it (a hardening's pairs go with it)
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class Breakdown:
     base: float  # predicted value with no boundary and nothing hardened
     predicted: float
     terms: list[Term]
+    higher_is_better: bool = False
 
     @property
     def overhead(self) -> float:
@@ -46,7 +48,7 @@ class Breakdown:
         if not self.terms:
             return [*head, "  no boundary crossed, nothing hardened: no overhead term"]
         shown = self.terms if limit is None else self.terms[:limit]
-        rows = [f"  {t.slowdown:>+7.1%}  {t.kind} {t.what}  {self._note(t)}" for t in shown]
+        rows = [f"  {t.slowdown:>+7.1%}  {' '.join(filter(None, (t.kind, t.what)))}  {self._note(t)}" for t in shown]
         rest = len(self.terms) - len(shown)
         return head + rows + ([f"  … {rest} smaller term(s)"] if rest > 0 else [])
 
@@ -56,6 +58,11 @@ class Breakdown:
             return "(no cost the data can see)"
         if term.kind == "hardening pair":  # not a thing to remove: what the two do together
             return f"(hardened together they cost {'more' if term.time > 0 else 'less'} than apart)"
+        if term.kind == "hardening floor":
+            return "(no measured set this large: hardening more is never estimated faster)"
+        slower = term.without < self.predicted if self.higher_is_better else term.without > self.predicted
+        if slower:  # the data's own sub-additivity, where it measured such a set
+            return f"(without it {_num(term.without)} {self.unit}: slower, as the measurements have it)"
         return f"(without it {_num(term.without)} {self.unit})"
 
 
@@ -74,9 +81,18 @@ def breakdown(model: FittedModel, point: DesignPoint) -> Breakdown:
     raw += [("hardening", u, model.harden_cost[u]) for u in sorted(hard) if model.harden_cost.get(u)]
     raw += [("hardening pair", " + ".join(sorted(pair)), c)
             for pair, c in model.harden_pair_cost.items() if pair <= hard and c]
+    units = frozenset(hard)
+    floor = model.harden_floor(units) - model.harden_sum(units)
+    if floor > 0:
+        raw.append(("hardening floor", "", floor))
     total = model.predict_time(p)
-    terms = [Term(kind, what, t, t / model.base, model.to_metric(max(total - t, 1e-12)))
-             for kind, what, t in raw]
+
+    def without(kind: str, what: str, t: float) -> float:
+        """Un-hardening a library ends its pairs too: the value of the configuration without it."""
+        gone = model.harden_floor(units) - model.harden_floor(units - {what}) if kind == "hardening" else t
+        return model.to_metric(max(total - gone, 1e-12))
+
+    terms = [Term(kind, what, t, t / model.base, without(kind, what, t)) for kind, what, t in raw]
     terms.sort(key=lambda t: (-round(abs(t.slowdown), 9), t.kind, t.what))  # ties: by name
     return Breakdown(model.metric, model.unit, p.mechanism, factor, model.to_metric(model.base),
-                     model.predict(p), terms)
+                     model.predict(p), terms, model.higher_is_better)

@@ -7,6 +7,8 @@ boundary separates (scaled by the mechanism's published gate latency), plus a
 cost per hardened library unit and per pair of hardened units (sanitizers in
 two libraries that call each other cost more than the sum of each alone:
 without the pair terms Nginx's leave-one-out error rises from 3.0% to 4.2%).
+Beyond the hardened sets the data measured, a set costs at least what any
+of its subsets costs (see `FittedModel.harden_time`).
 The fit minimises relative errors (unscaled times gave Nginx 3.8%). The error
 band comes from leave-one-out residuals. The coefficients are exposed so that
 exploration can evaluate whole configuration spaces without calling `predict`
@@ -92,6 +94,8 @@ class FittedModel:
     reference_mechanism: str
     band: float = 0.0
     unit_of: dict[str, str] = field(default_factory=dict)
+    measured_hardening: frozenset[frozenset[str]] = frozenset()  # the sets of hardened units the data has
+    _harden_memo: dict[frozenset[str], float] = field(default_factory=dict, repr=False, compare=False)
 
     def mechanism_factor(self, mechanism: str) -> float:
         return self.gates.get(mechanism, 0.0) / self.gates[self.reference_mechanism]
@@ -109,7 +113,28 @@ class FittedModel:
                    if len({where.get(u) for u in pair}) == 2)
 
     def harden_time(self, hardened) -> float:
-        hard = {self.unit_of[h] for h in hardened if h in self.unit_of}
+        """The fitted terms of the hardened units, or more: for a set the data never measured, the
+        most that any of its subsets costs (the floor).
+
+        Pair terms below zero (two sanitizers cost less together than apart)
+        fit the measured sets, but summed over larger sets they made one more
+        hardened library predict a faster program: fitted on the configurations
+        with at most two hardened units, the rest came out 6.5 % off for Redis
+        GET and 8.3 % for SET, 3.9 % and 3.7 % with the floor. A measured set
+        keeps the fit as it is: in Nginx's data, 24 of 160 hardening steps
+        were measured faster.
+        """
+        return self.harden_floor(frozenset(self.unit_of[h] for h in hardened if h in self.unit_of))
+
+    def harden_floor(self, hard: frozenset[str]) -> float:
+        """`harden_time` of a set of units; each set is worked out once (from its subsets less one)."""
+        if hard not in self._harden_memo:
+            below = [] if hard in self.measured_hardening else [self.harden_floor(hard - {u}) for u in hard]
+            self._harden_memo[hard] = max([self.harden_sum(hard), *below])
+        return self._harden_memo[hard]
+
+    def harden_sum(self, hard: frozenset[str]) -> float:
+        """The fitted terms of a set of hardened units, as they are."""
         return (sum(self.harden_cost.get(u, 0.0) for u in hard)
                 + sum(c for pair, c in self.harden_pair_cost.items() if pair <= hard))
 
@@ -279,7 +304,9 @@ def _model(data: list[Measurement], gates: dict[str, float], design: _Design,
         boundary_cost=dict(zip(design.pairs, coef[1:1 + n_pairs])),
         harden_cost=dict(zip(design.hardenable, coef[1 + n_pairs:])),
         harden_pair_cost=dict(zip(design.hard_pairs, coef[1 + n_pairs + n_hard:])),
-        gates=gates, reference_mechanism=design.reference, unit_of=design.unit_of)
+        gates=gates, reference_mechanism=design.reference, unit_of=design.unit_of,
+        measured_hardening=frozenset(frozenset(design.unit_of[h] for h in m.point.hardened if h in design.unit_of)
+                                     for m in data))
 
 
 def loo_errors(data: list[Measurement], gates: dict[str, float] | None = None) -> list[float]:
