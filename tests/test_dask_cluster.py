@@ -34,6 +34,7 @@ from standin_workdir import (
     oracle,
 )
 
+from flexui.model.explore.no_profiler import CALLBACKS
 from flexui.model.isolation.design import DesignPoint
 
 pytestmark = pytest.mark.xdist_group("dask")  # one Dask cluster at a time, on one worker
@@ -130,8 +131,7 @@ def test_standin_build_loop_on_a_cluster_started_as_the_readme_says_finds_the_or
         run = flexui_explore(tmp_path, [*execute_args(tmp_path, wd), "--scheduler", address, "--json"])
         assert run.returncode == 0, run.stderr + (tmp_path / "worker.log").read_text()[-3000:]
         with Client(address, timeout=60) as client:  # the profiler that can deadlock a worker (no_profiler.py)
-            left = client.run(lambda dask_worker: [n for n in ("profile", "profile-cycle")
-                                                   if n in dask_worker.periodic_callbacks])
+            left = client.run(lambda dask_worker: [n for n in CALLBACKS if n in dask_worker.periodic_callbacks])
             assert left == {w: [] for w in client.scheduler_info()["workers"]}
     out = json.loads(run.stdout)
     assert {DesignPoint.from_key(row["configuration"]) for row in out["answer"]} == oracle(loop)

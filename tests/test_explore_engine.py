@@ -35,11 +35,11 @@ def test_a_second_cluster_on_the_machine_prints_no_port_warnings():
 def test_no_worker_of_the_local_cluster_runs_the_sampling_profiler_that_deadlocks_python_3_11_7():
     """With it, about one closed loop in three hung for good on a busy 2-core machine (see no_profiler.py)."""
     from flexui.model.explore.engine import DaskEngine
+    from flexui.model.explore.no_profiler import CALLBACKS
 
     engine = DaskEngine(workers=2).start()
     try:
-        left = engine.started.run(lambda dask_worker: [n for n in ("profile", "profile-cycle")
-                                                       if n in dask_worker.periodic_callbacks])
+        left = engine.started.run(lambda dask_worker: [n for n in CALLBACKS if n in dask_worker.periodic_callbacks])
     finally:
         engine.close()
     assert len(left) == 3 and all(names == [] for names in left.values()), left

@@ -15,12 +15,14 @@ from __future__ import annotations
 from distributed import Worker
 from distributed.diagnostics.plugin import WorkerPlugin
 
+CALLBACKS = ("profile", "profile-cycle")  # the worker's periodic callbacks that sample and roll it
+
 
 class NoProfiler(WorkerPlugin):
     name = "flexui-no-profiler"
 
     def setup(self, worker: Worker) -> None:
-        for name in ("profile", "profile-cycle"):  # popped from a starting worker before it starts them
+        for name in CALLBACKS:  # popped from a starting worker before it starts them
             callback = worker.periodic_callbacks.pop(name, None)
             if callback is not None:
                 callback.stop()

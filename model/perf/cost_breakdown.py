@@ -34,7 +34,7 @@ class Breakdown:
     base: float  # predicted value with no boundary and nothing hardened
     predicted: float
     terms: list[Term]
-    higher_is_better: bool = False
+    higher_is_better: bool
 
     @property
     def overhead(self) -> float:
