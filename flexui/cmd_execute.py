@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flexui.model.vocabulary import KRAFT_YAML
+from flexui.model.vocabulary import KRAFT_YAML, spelled_as
 
 if TYPE_CHECKING:  # the loop's modules load only when --execute is given
     from flexui.model.explore.bench_spec import BenchSpec
@@ -71,7 +71,8 @@ def resolve(args: argparse.Namespace) -> tuple[ClosedLoop, BenchSpec]:
     if spec_path is None:
         raise Invalid(f"no benchmark spec for app {name!r}; write one (see benchspecs/README.md) and pass --spec FILE")
     spec = load_spec(spec_path)
-    args.metric = args.metric or next(iter(spec.metrics))  # the Run plan screen of an app without data
+    # No metric: the Run plan screen of an app without data.
+    args.metric = spelled_as(args.metric, spec.metrics) if args.metric else next(iter(spec.metrics))
     if args.metric not in spec.metrics:
         raise Invalid(f"{spec_path}:1: no metric {args.metric!r}; the spec has {', '.join(spec.metrics)}")
     try:

@@ -17,7 +17,7 @@ from flexui.model.isolation.configuration import IsolationConfig
 from flexui.model.isolation.design import DesignPoint, realised
 from flexui.model.isolation.kraftyaml import load_kraft
 from flexui.model.perf.benchdata import BenchDB
-from flexui.model.perf.cost_breakdown import breakdown
+from flexui.model.perf.cost_breakdown import breakdown, figure
 from flexui.model.perf.estimator import Estimator
 from flexui.model.presets.preset import Preset, isolation_section
 from flexui.model.presets.store import name_refusal, save_user_preset
@@ -34,7 +34,7 @@ from flexui.model.safety.exploration import (
 )
 from flexui.model.safety.order import ORDERS, count_safer, leq
 from flexui.model.safety.space import ConfigSpace, SpaceTooLarge
-from flexui.model.vocabulary import KRAFT_YAML
+from flexui.model.vocabulary import KRAFT_YAML, spelled_as
 from flexui.paths import embedded_tree
 
 
@@ -121,7 +121,7 @@ def explore(args: argparse.Namespace) -> int:
     if app not in db.apps():
         raise _invalid(f"no benchmark data for app {app!r}; apps with data: {', '.join(db.apps())} "
                        "(add yours with flexui measure record)")
-    args.metric = next((m for m in db.metrics(app) if m.lower() == args.metric.lower()), args.metric)
+    args.metric = spelled_as(args.metric, db.metrics(app))
     if args.metric not in db.metrics(app):
         raise _invalid(f"app {app} has no metric {args.metric!r}; choose one of {', '.join(db.metrics(app))}")
     estimator = Estimator(db)
@@ -147,6 +147,7 @@ def explore(args: argparse.Namespace) -> int:
     answer = sorted(estimates, key=lambda p: (sign * estimates[p].value, p.key()))
     base = base if base is not None else IsolationConfig()
     rows = []
+    explained = {point: breakdown(model, point) for point in answer} if args.explain else {}
     for point in answer:
         est = estimates[point]
         rows.append({"configuration": point.key(), "label": point.label(),
@@ -154,7 +155,7 @@ def explore(args: argparse.Namespace) -> int:
                      "value": est.value, "kind": est.kind, "low": est.low, "high": est.high,
                      "unit": est.unit, "safer_in_space": count_safer(point, space)})
         if args.explain:
-            rows[-1]["breakdown"] = asdict(breakdown(model, point))
+            rows[-1]["breakdown"] = asdict(explained[point])
     saved = _save(args, app, answer[0], realised(base, answer[0]), budget, model) \
         if args.save_preset is not None and answer else None
     if args.save_preset is not None and not answer:
@@ -177,12 +178,13 @@ def explore(args: argparse.Namespace) -> int:
         print()
         return 0
     direction = ">=" if model.higher_is_better else "<="
-    print(f"{app} {args.metric} {direction} {budget:,.6g} {model.unit}: "
+    print(f"{app} {args.metric} {direction} {figure(budget)} {model.unit}: "
           f"{len(answer)} safest configuration(s) of {space.size:,} ({args.order} order, {args.space} space)")
-    for point, row in zip(answer, rows):
-        print(f"  {row['value']:>14,.6g} {row['unit']:<6} {row['kind']:<9} {row['label']}")
+    for point in answer:
+        est = estimates[point]
+        print(f"  {figure(est.value):>14} {est.unit:<6} {est.kind:<9} {point.label()}")
         if args.explain:
-            print("\n".join("      " + line for line in breakdown(model, point).lines()))
+            print("\n".join("      " + line for line in explained[point].lines()))
     if not rows:
         print(f"  {none_meets(model.higher_is_better)}")
     if steps is not None:

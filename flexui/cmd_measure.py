@@ -14,6 +14,7 @@ from flexui.model.files.userdirs import data_dir
 from flexui.model.isolation.design import DesignPoint
 from flexui.model.perf.benchconvert import convert
 from flexui.model.perf.benchdata import BenchDB, Measurement, record
+from flexui.model.vocabulary import spelled_as
 from flexui.paths import shipped_benchdata
 
 
@@ -89,6 +90,7 @@ def cmd_record(args: argparse.Namespace) -> int:
     if args.value <= 0 or args.runs < 1 or args.stdev < 0:
         raise Invalid("--value must be positive, --runs at least 1, --stdev not negative")
     db = BenchDB.load()
+    args.metric = spelled_as(args.metric, db.metrics(args.app))
     known = db.series(args.app, args.metric)
     unit = args.unit or (known[0].unit if known else None)
     if unit is None:

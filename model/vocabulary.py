@@ -8,6 +8,8 @@ that one rename is one edit.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 # A compartment's `mechanism.driver` in kraft.yaml.
 MPK = "intel-pku"
 VMEPT = "vmept"
@@ -45,3 +47,12 @@ MAKE_VARS_FILE = "flexui.mk"
 RUN_FILE = "flexui-run.yaml"
 BUILD_FILE = "flexui-build.yaml"  # a preset's make variables and environment for the build
 OLD_SUFFIX = ".old"
+
+
+def spelled_as(name: str, names: Iterable[str]) -> str:
+    """The one of `names` that `name` means, case aside (`get` is GET); `name` itself if none is.
+
+    Metric names are typed on command lines in any case, and a second
+    spelling must not become a second metric.
+    """
+    return next((n for n in names if n.lower() == name.lower()), name)

@@ -146,3 +146,21 @@ def test_explain_gives_each_answer_its_cost_by_term(capsys):
     assert main(["explore", "--app", "redis", "--metric", "GET", "--budget", "800k", "--explain", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)["answer"]
     assert all(row["breakdown"]["unit"] == "req/s" and row["breakdown"]["terms"] for row in rows)
+
+
+def test_text_answers_write_millions_in_full_digits_not_as_exponents(capsys):
+    assert main(["explore", "--app", "redis", "--metric", "GET", "--budget", "1000k"]) == 0
+    out = capsys.readouterr().out
+    assert "e+0" not in out and out.startswith("redis GET >= 1,000,000 req/s")
+    assert "1,073,031 req/s  measured" in out  # the paper's GET with lwip isolated
+
+
+def test_execute_takes_the_specs_metric_in_any_case(tmp_path, capsys):
+    """`--metric CYCLES` against a spec that names `cycles`: past the metric, up to the (absent) scheduler."""
+    from standin_workdir import execute_args, make_workdir
+
+    args = execute_args(tmp_path, make_workdir(tmp_path))
+    args[args.index("--metric") + 1] = "CYCLES"
+    assert main(["explore", *args, "--scheduler", "127.0.0.1"]) == 2
+    err = capsys.readouterr().err
+    assert "no metric" not in err and "cannot reach the Dask scheduler at 127.0.0.1" in err

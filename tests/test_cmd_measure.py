@@ -39,6 +39,13 @@ def test_record_by_key_is_listed_beside_the_shipped_value(user_data, capsys):
     assert all(" redis " in line for line in lines)
 
 
+def test_a_metric_typed_in_another_case_is_recorded_as_the_stored_one_not_as_a_new_metric(user_data, capsys):
+    assert main(["measure", "record", "--app", "redis", "--metric", "get", "--value", "654321",
+                 "--key", KEY]) == EXIT_OK
+    assert "recorded redis GET = 654321 req/s" in capsys.readouterr().out
+    assert [m.metric for m in BenchDB.load(user_dir=user_data).user] == ["GET"]
+
+
 def test_record_by_preset_stores_the_presets_configuration(user_data):
     assert main(["measure", "record", "--app", "redis", "--metric", "SET", "--value", "1000",
                  "--preset", "redis-mpk2"]) == EXIT_OK

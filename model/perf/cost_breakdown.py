@@ -42,8 +42,8 @@ class Breakdown:
 
     def lines(self, limit: int | None = None) -> list[str]:
         """Plain lines, costliest term first (CLI and screen show the same)."""
-        head = [f"Cost by term (estimated): {_num(self.predicted)} {self.unit} against a base of "
-                f"{_num(self.base)} {self.unit}, {self.overhead:+.0%} in all",
+        head = [f"Cost by term (estimated): {figure(self.predicted)} {self.unit} against a base of "
+                f"{figure(self.base)} {self.unit}, {self.overhead:+.0%} in all",
                 f"  boundaries weigh × {self.gate_factor:.2f} with {MECHANISM_LABELS[self.mechanism]}"]
         if not self.terms:
             return [*head, "  no boundary crossed, nothing hardened: no overhead term"]
@@ -62,11 +62,12 @@ class Breakdown:
             return "(no measured set this large: hardening more is never estimated faster)"
         slower = term.without < self.predicted if self.higher_is_better else term.without > self.predicted
         if slower:  # the data's own sub-additivity, where it measured such a set
-            return f"(without it {_num(term.without)} {self.unit}: slower, as the measurements have it)"
-        return f"(without it {_num(term.without)} {self.unit})"
+            return f"(without it {figure(term.without)} {self.unit}: slower, as the measurements have it)"
+        return f"(without it {figure(term.without)} {self.unit})"
 
 
-def _num(value: float) -> str:
+def figure(value: float) -> str:
+    """1,052,568 or 2.861: every digit a value of thousands has, never an exponent."""
     return f"{value:,.4g}" if value < 1e3 else f"{value:,.0f}"
 
 
